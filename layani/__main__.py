@@ -1,0 +1,3 @@
+from layani.cli import main
+
+main()

@@ -1,0 +1,31 @@
+"""The one NinjaAPI: mounts each app's router under /api/v1/.
+
+OpenAPI schema: /api/v1/openapi.json · interactive docs: /api/v1/docs
+"""
+
+from ninja import NinjaAPI
+
+import layani
+from layani.branches.api import router as branches_router
+from layani.core.api_auth import api_auth
+from layani.core.api_errors import install_error_handlers
+from layani.customers.api import router as customers_router
+from layani.staff.api import router as staff_router
+
+api = NinjaAPI(
+    title="Layani API",
+    version=layani.__version__,
+    description=(
+        "Customer service for Indonesian businesses. Authenticate with `Authorization: "
+        "Bearer <token>` (tokens are issued with `layani create_api_token`) or a session. "
+        'Errors are JSON: `{"error": {"code", "message", "fields"}}`.'
+    ),
+    auth=api_auth,
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("/customers", customers_router)
+api.add_router("/branches", branches_router)
+api.add_router("/me", staff_router)

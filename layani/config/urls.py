@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from layani.config.api import api
+
+admin.site.site_header = "Layani"
+admin.site.site_title = "Layani"
+admin.site.index_title = "Back office"
+
+urlpatterns = [
+    path("", include("layani.staff.urls")),
+    path("customers/", include("layani.customers.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

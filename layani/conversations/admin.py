@@ -1,0 +1,46 @@
+from django.contrib import admin
+
+from layani.conversations.models import Conversation, Message, TimelineEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Conversations and the timeline are written by actions only; the back office reads."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    extra = 0
+    fields = ["created_at", "direction", "body_text", "delivery_status"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+
+@admin.register(Conversation)
+class ConversationAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "customer", "channel", "purpose", "status", "assignee", "created_at"]
+    list_filter = ["channel", "purpose", "status", "priority", "branch"]
+    list_select_related = ["customer", "assignee"]
+    search_fields = ["=id", "subject"]
+    raw_id_fields = ["customer"]
+    inlines = [MessageInline]
+
+
+@admin.register(TimelineEvent)
+class TimelineEventAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "kind", "customer", "conversation", "branch", "actor", "summary"]
+    list_filter = ["kind", "branch"]
+    list_select_related = ["customer", "conversation", "branch", "actor"]
+    raw_id_fields = ["customer", "conversation", "visit", "message"]
+    date_hierarchy = "occurred_at"

@@ -1,0 +1,227 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from layani.core.choices import Channel, Purpose
+
+
+class ConversationStatus(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Waiting on customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Conversation(models.Model):
+    """Every contact through any channel, from first message to closing."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("customer"),
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    purpose = models.CharField(
+        _("purpose"), max_length=20, choices=Purpose.choices, default=Purpose.ROUTINE
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ConversationStatus.choices,
+        default=ConversationStatus.NEW,
+    )
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    assignee = models.ForeignKey(
+        "staff.Staff",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_conversations",
+        verbose_name=_("assignee"),
+    )
+    team = models.ForeignKey(
+        "staff.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("team"),
+    )
+    branch = models.ForeignKey(
+        "branches.Branch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("branch"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        indexes = [
+            models.Index(fields=["customer", "-created_at"]),
+            models.Index(fields=["status", "-updated_at"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["branch", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"L-{self.pk}"
+
+    @property
+    def reference(self) -> str:
+        return f"L-{self.pk}"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "in", _("From customer")
+    OUTBOUND = "out", _("To customer")
+    NOTE = "note", _("Internal note")
+
+
+class DeliveryStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PENDING = "pending", _("Waiting to send")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
+    body_text = models.TextField(_("text"), blank=True)
+    body_html = models.TextField(
+        _("HTML (sanitised)"), blank=True, help_text=_("Always sanitised before it is stored.")
+    )
+    external_id = models.CharField(_("external id"), max_length=255, null=True, blank=True)
+    delivery_status = models.CharField(
+        _("delivery status"), max_length=20, choices=DeliveryStatus.choices
+    )
+    author = models.ForeignKey(
+        "staff.Staff",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="message_external_id_unique_per_channel",
+            )
+        ]
+        indexes = [models.Index(fields=["conversation", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class EventKind(models.TextChoices):
+    CUSTOMER_CREATED = "customer_created", _("Customer created")
+    CUSTOMER_UPDATED = "customer_updated", _("Customer updated")
+    WHAT_MATTERS_CHANGED = "what_matters_changed", _("What matters updated")
+    IDENTITY_ADDED = "identity_added", _("Contact added")
+    IDENTITY_REMOVED = "identity_removed", _("Contact removed")
+    CONVERSATION_CREATED = "conversation_created", _("Conversation started")
+    ASSIGNED = "assigned", _("Assigned")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    PURPOSE_CHANGED = "purpose_changed", _("Purpose changed")
+    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+    MESSAGE_IN = "message_in", _("Message received")
+    MESSAGE_OUT = "message_out", _("Reply sent")
+    NOTE = "note", _("Internal note")
+    VISIT_CHECKED_IN = "visit_checked_in", _("Checked in at a branch")
+    VISIT_CALLED = "visit_called", _("Called to a counter")
+    VISIT_FINISHED = "visit_finished", _("Visit finished")
+    VISIT_NO_SHOW = "visit_no_show", _("Did not come to the counter")
+    CALL = "call", _("Phone call")
+    FEEDBACK = "feedback", _("Feedback")
+
+
+class TimelineEvent(models.Model):
+    """One thing that happened to a customer or a conversation.
+
+    The customer's story and the audit log are this one table (STYLE rule 7).
+    """
+
+    kind = models.CharField(_("kind"), max_length=40, choices=EventKind.choices)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="timeline",
+    )
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, null=True, blank=True, related_name="timeline"
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    visit = models.ForeignKey(
+        "branches.Visit",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="timeline",
+    )
+    branch = models.ForeignKey(
+        "branches.Branch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at", "-id"], name="timeline_customer"),
+            models.Index(
+                fields=["conversation", "-occurred_at", "-id"], name="timeline_conversation"
+            ),
+            models.Index(fields=["-occurred_at", "-id"], name="timeline_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} @ {self.occurred_at:%Y-%m-%d %H:%M}"

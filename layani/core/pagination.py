@@ -1,0 +1,86 @@
+"""Keyset pagination: each page is one index range scan, whatever the page number.
+
+The cursor is an opaque, URL-safe token holding the ordering values of the last row seen.
+"""
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from layani.core.errors import InvalidInput
+
+M = TypeVar("M", bound=Model)
+
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Page(Generic[M]):
+    items: list[M]
+    next_cursor: str | None
+
+
+def encode_cursor(values: list[Any]) -> str:
+    raw = json.dumps(values, default=str, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, expected_length: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput("Invalid cursor.", code="invalid_cursor", field="cursor") from exc
+    if not isinstance(values, list) or len(values) != expected_length:
+        raise InvalidInput("Invalid cursor.", code="invalid_cursor", field="cursor")
+    return values
+
+
+def _after(fields: tuple[str, ...], values: list[Any], descending: bool) -> Q:
+    """Rows strictly after `values` in lexicographic order over `fields`."""
+    op = "lt" if descending else "gt"
+    condition = Q()
+    for i, field in enumerate(fields):
+        step = Q(**{f"{field}__{op}": values[i]})
+        for earlier, value in zip(fields[:i], values[:i], strict=True):
+            step &= Q(**{earlier: value})
+        condition |= step
+    return condition
+
+
+def keyset_page(
+    queryset: QuerySet[M],
+    *,
+    fields: tuple[str, ...],
+    cursor: str | None,
+    limit: int,
+    descending: bool = False,
+) -> Page[M]:
+    """One page of `queryset` ordered by `fields` (the last must be unique, e.g. `id`)."""
+    if limit < 1 or limit > MAX_PAGE_SIZE:
+        raise InvalidInput(
+            f"Page size must be between 1 and {MAX_PAGE_SIZE}.", code="invalid_limit", field="limit"
+        )
+    ordering = [f"-{f}" if descending else f for f in fields]
+    qs = queryset.order_by(*ordering)
+    if cursor:
+        qs = qs.filter(_after(fields, decode_cursor(cursor, len(fields)), descending))
+    rows = list(qs[: limit + 1])
+    items = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor([_value_of(last, f) for f in fields])
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def _value_of(obj: Model, field: str) -> Any:
+    value: Any = obj
+    for part in field.split("__"):
+        value = getattr(value, part)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

@@ -1,0 +1,24 @@
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.conf import settings
+
+from layani.core.formatting import format_local, format_rupiah
+
+register = template.Library()
+
+
+@register.filter
+def rupiah(amount: int | None) -> str:
+    return format_rupiah(amount)
+
+
+@register.filter
+def in_zone(moment: datetime | None, branch_or_zone: Any = None) -> str:
+    """Show a UTC moment in a branch's zone (a Branch, a zone name, or the default zone)."""
+    if isinstance(branch_or_zone, str) and branch_or_zone:
+        tz_name = branch_or_zone
+    else:
+        tz_name = getattr(branch_or_zone, "timezone", None) or settings.TIME_ZONE
+    return format_local(moment, tz_name)
