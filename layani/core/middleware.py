@@ -1,0 +1,44 @@
+"""Indonesian first: pages speak Bahasa Indonesia unless the person chose English.
+
+Django's LocaleMiddleware would follow the browser's Accept-Language, so a clerk whose
+browser is set to English would get English without asking. Here pages follow only an
+explicit choice (the language switch's cookie, or the URL parameter `?lang=`); the API,
+used by programs, also honours Accept-Language.
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+SUPPORTED = {code for code, _name in settings.LANGUAGES}
+
+
+def chosen_language(request: HttpRequest) -> str:
+    for candidate in (
+        request.GET.get("lang"),
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
+    ):
+        if candidate in SUPPORTED:
+            return candidate
+    if request.path.startswith("/api/"):
+        header = translation.get_language_from_request(request)
+        if header and header[:2] in SUPPORTED:
+            return header[:2]
+    return settings.LANGUAGE_CODE
+
+
+class IndonesianFirstLocaleMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = chosen_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        response.headers.setdefault("Vary", "Cookie")
+        translation.deactivate()
+        return response
