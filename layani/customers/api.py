@@ -1,5 +1,5 @@
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from django.utils.translation import gettext as _
@@ -41,11 +41,11 @@ def search_customers(request: HttpRequest, filters: Query[CustomerSearch]) -> Cu
 
 
 @router.post("/", response={201: CustomerOut}, summary="Create a customer")
-def create_customer(request: HttpRequest, payload: CustomerIn):  # type: ignore[no-untyped-def]
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
     require(request.user, Capability.EDIT_CUSTOMERS)
     details = actions.CustomerDetails.from_values(payload.model_dump())
     customer = actions.create_customer(details, actor=request.user)
-    return 201, queries.access_customer(request.user, customer.pk)
+    return Status(201, queries.access_customer(request.user, customer.pk))
 
 
 @router.get("/{customer_id}", response=CustomerOut, summary="Read a customer")

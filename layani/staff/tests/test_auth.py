@@ -1,0 +1,44 @@
+import pytest
+from django.contrib.auth.models import User
+
+from layani.testing.fixtures import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sign_in_and_out_through_the_pages(client, agent):
+    response = client.post("/login/", {"username": agent.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    response = client.post("/logout/")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_wrong_password_shows_a_form_error(client, agent):
+    response = client.post("/login/", {"username": agent.username, "password": "salah"})
+    assert response.status_code == 200
+    assert 'class="form-error"' in response.content.decode()
+
+
+def test_account_locks_after_repeated_failures_even_with_the_right_password(client, agent, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/login/", {"username": agent.username, "password": "salah"})
+    response = client.post("/login/", {"username": agent.username, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "15" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_lockout_is_per_account(client, agent, make_person):
+    for _ in range(10):
+        client.post("/login/", {"username": agent.username, "password": "salah"})
+    other = make_person("agent")
+    response = client.post("/login/", {"username": other.username, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_inactive_user_cannot_sign_in(client, agent):
+    User.objects.filter(pk=agent.pk).update(is_active=False)
+    response = client.post("/login/", {"username": agent.username, "password": PASSWORD})
+    assert response.status_code == 200
