@@ -1,4 +1,4 @@
-"""Test-wide fixtures: the database the run is pointed at, and people of each role."""
+"""Test-wide setup: report what the run talks to, and refuse to run against a dead server."""
 
 import os
 
@@ -7,10 +7,37 @@ import pytest
 from layani.testing.fixtures import *  # noqa: F403
 
 
-
 def pytest_report_header(config: pytest.Config) -> str:
     from django.conf import settings
 
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     redis = "redis" if settings.REDIS_URL else "in-memory"
-    return f"layani: database={engine} channel-layer/cache/queue={redis} CI={os.environ.get('CI', '')}"
+    return f"layani: database={engine} realtime/cache/queue={redis} CI={os.environ.get('CI', '')}"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A configured PostgreSQL or Redis that cannot be reached fails the run: never a skip."""
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+        except redis.RedisError as exc:
+            pytest.exit(f"REDIS_URL is set but Redis is unreachable: {exc}", returncode=1)
+    if settings.IS_POSTGRES:
+        import psycopg
+
+        db = settings.DATABASES["default"]
+        try:
+            psycopg.connect(
+                host=db["HOST"],
+                port=db["PORT"] or 5432,
+                user=db["USER"],
+                password=db["PASSWORD"] or None,
+                dbname=db["NAME"],
+                connect_timeout=3,
+            ).close()
+        except psycopg.Error as exc:
+            pytest.exit(f"DATABASE_URL is set but PostgreSQL is unreachable: {exc}", returncode=1)

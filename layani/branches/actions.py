@@ -18,7 +18,7 @@ from layani.customers.models import Customer
 Actor = AbstractBaseUser | AnonymousUser | None
 
 
-def next_ticket_sequence(branch: Branch, service: Service, day) -> int:  # type: ignore[no-untyped-def]
+def next_ticket_sequence(branch: Branch, service: Service, day) -> int:
     """Take the next number for (branch, service, day) under a row lock; call inside atomic."""
     TicketSequence.objects.get_or_create(branch=branch, service=service, service_day=day)
     sequence = TicketSequence.objects.select_for_update().get(

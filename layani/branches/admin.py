@@ -37,8 +37,8 @@ class VisitAdmin(admin.ModelAdmin):
     date_hierarchy = "checked_in_at"
     show_full_result_count = False
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False

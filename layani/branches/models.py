@@ -1,4 +1,5 @@
 import zoneinfo
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -26,7 +27,7 @@ class Branch(models.Model):
         choices=INDONESIAN_TIMEZONES,
         validators=[validate_timezone],
     )
-    services = models.ManyToManyField(
+    services: "models.ManyToManyField[Service, Any]" = models.ManyToManyField(
         "Service", blank=True, related_name="branches", verbose_name=_("services")
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -191,3 +192,6 @@ class TicketSequence(models.Model):
                 fields=["branch", "service", "service_day"], name="ticket_sequence_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id}/{self.service_id}/{self.service_day}: {self.last_value}"

@@ -17,11 +17,11 @@ class OpeningHoursOut(Schema):
     closes_at: str
 
     @staticmethod
-    def resolve_opens_at(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_opens_at(obj) -> str:
         return obj.opens_at.strftime("%H:%M")
 
     @staticmethod
-    def resolve_closes_at(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_closes_at(obj) -> str:
         return obj.closes_at.strftime("%H:%M")
 
 
@@ -35,9 +35,9 @@ class BranchOut(Schema):
     services: list[ServiceOut]
 
     @staticmethod
-    def resolve_opening_hours(obj) -> list:  # type: ignore[no-untyped-def]
+    def resolve_opening_hours(obj) -> list:
         return list(obj.opening_hours.all())
 
     @staticmethod
-    def resolve_services(obj) -> list:  # type: ignore[no-untyped-def]
+    def resolve_services(obj) -> list:
         return [s for s in obj.services.all() if s.is_active]

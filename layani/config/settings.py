@@ -113,7 +113,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "layani.sqlite3",
+            "NAME": str(DATA_DIR / "layani.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at
                 # the start of a transaction, so concurrent writers queue instead of failing.

@@ -37,7 +37,7 @@ def start_conversation(
     purpose: str = Purpose.ROUTINE,
     priority: int = Priority.NORMAL,
     subject: str = "",
-    branch=None,  # type: ignore[no-untyped-def]
+    branch=None,
     actor: Actor,
 ) -> Conversation:
     if channel not in Channel.values:
@@ -59,7 +59,7 @@ def start_conversation(
             EventKind.CONVERSATION_CREATED,
             actor=actor,
             conversation=conversation,
-            summary=subject[:200] or Channel(channel).label,
+            summary=subject[:200] or str(Channel(channel).label),
             details={"channel": channel, "purpose": purpose},
         )
     publish_on_commit("inbox", "conversation.created", {"id": conversation.pk})
@@ -73,7 +73,7 @@ def add_message(
     body_text: str,
     body_html: str = "",
     external_id: str | None = None,
-    author=None,  # type: ignore[no-untyped-def]
+    author=None,
     actor: Actor,
 ) -> Message:
     """Store one message on the conversation's timeline. HTML is sanitised before storage."""
@@ -114,7 +114,5 @@ def add_message(
         raise Conflict(
             _("This message was already received."), code="duplicate_message", field="external_id"
         ) from exc
-    publish_on_commit(
-        f"conversation-{conversation.pk}", "message.created", {"id": message.pk}
-    )
+    publish_on_commit(f"conversation-{conversation.pk}", "message.created", {"id": message.pk})
     return message

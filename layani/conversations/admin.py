@@ -8,21 +8,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     show_full_result_count = False
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
 class MessageInline(admin.TabularInline):
     model = Message
     extra = 0
-    fields = ["created_at", "direction", "body_text", "delivery_status"]
-    readonly_fields = fields
+    fields = ("created_at", "direction", "body_text", "delivery_status")
+    readonly_fields = ("created_at", "direction", "body_text", "delivery_status")
     can_delete = False
     show_change_link = False
 

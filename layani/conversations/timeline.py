@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.utils import timezone
 
 from layani.conversations.models import TimelineEvent
@@ -35,7 +35,7 @@ def record_event(
         visit=visit,
         message=message,
         branch=branch,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor if isinstance(actor, User) else None,
         summary=summary[:500],
         details=details or {},
     )

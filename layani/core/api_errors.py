@@ -72,5 +72,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(RequestDataTooBig)
     def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return api.create_response(
-            request, error_body("payload_too_large", _("The request body is too large.")), status=413
+            request,
+            error_body("payload_too_large", _("The request body is too large.")),
+            status=413,
         )

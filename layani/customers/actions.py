@@ -81,7 +81,9 @@ def _clean_tags(tags: list[str] | None) -> list[str]:
 def _check_choice(value: str, allowed: list[str], field_name: str) -> str:
     if value not in allowed:
         raise InvalidInput(
-            _("Unknown value: %(value)s") % {"value": value}, code="invalid_choice", field=field_name
+            _("Unknown value: %(value)s") % {"value": value},
+            code="invalid_choice",
+            field=field_name,
         )
     return value
 
@@ -97,13 +99,10 @@ def _ensure_identities_free(identities: dict[str, str | None], customer_id: int 
     for kind, value in identities.items():
         if value is None:
             continue
-        owner = (
-            CustomerIdentity.objects.filter(kind=kind, value=value)
-            .exclude(customer_id=customer_id)
-            .values_list("customer_id", flat=True)
-            .first()
-        )
-        if owner is not None:
+        owners = CustomerIdentity.objects.filter(kind=kind, value=value)
+        if customer_id is not None:
+            owners = owners.exclude(customer_id=customer_id)
+        if owners.exists():
             raise Conflict(
                 _("This %(kind)s already belongs to another customer.")
                 % {"kind": IdentityKind(kind).label.lower()},
@@ -113,9 +112,12 @@ def _ensure_identities_free(identities: dict[str, str | None], customer_id: int 
 
 
 def _ensure_member_number_free(number: str | None, customer_id: int | None) -> None:
-    if number and Customer.objects.filter(membership_number=number).exclude(
-        pk=customer_id
-    ).exists():
+    if not number:
+        return
+    holders = Customer.objects.filter(membership_number=number)
+    if customer_id is not None:
+        holders = holders.exclude(pk=customer_id)
+    if holders.exists():
         raise Conflict(
             _("This membership number already belongs to another customer."),
             code="membership_number_taken",
@@ -129,7 +131,9 @@ def _preferred_staff(staff_id: int | None) -> Staff | None:
     staff = Staff.objects.filter(pk=staff_id, is_active=True).first()
     if staff is None:
         raise InvalidInput(
-            _("No active staff member has this id."), code="unknown_staff", field="preferred_staff_id"
+            _("No active staff member has this id."),
+            code="unknown_staff",
+            field="preferred_staff_id",
         )
     return staff
 
@@ -211,9 +215,7 @@ def _translate_integrity_error(exc: IntegrityError) -> Conflict:
             code="membership_number_taken",
             field="membership_number",
         )
-    return Conflict(
-        _("This contact already belongs to another customer."), code="identity_taken"
-    )
+    return Conflict(_("This contact already belongs to another customer."), code="identity_taken")
 
 
 def create_customer(details: CustomerDetails, *, actor: Actor) -> Customer:

@@ -5,7 +5,7 @@ from layani.core.errors import LayaniError
 from layani.customers import actions
 from layani.customers.models import Customer, CustomerIdentity
 
-EDITABLE = [
+EDITABLE = (
     "full_name",
     "status",
     "membership_number",
@@ -15,7 +15,7 @@ EDITABLE = [
     "what_matters",
     "what_matters_tags",
     "preferred_staff",
-]
+)
 
 
 class IdentityInline(admin.TabularInline):
@@ -25,7 +25,7 @@ class IdentityInline(admin.TabularInline):
     readonly_fields = ["kind", "value", "is_primary"]
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
 
@@ -41,7 +41,7 @@ class CustomerAdmin(admin.ModelAdmin):
     inlines = [IdentityInline]
     show_full_result_count = False
 
-    def _details(self, form) -> actions.CustomerDetails:  # type: ignore[no-untyped-def]
+    def _details(self, form) -> actions.CustomerDetails:
         values = {}
         for name in form.changed_data if form.instance.pk else EDITABLE:
             value = form.cleaned_data.get(name)
@@ -51,7 +51,7 @@ class CustomerAdmin(admin.ModelAdmin):
                 values[name] = value
         return actions.CustomerDetails.from_values(values)
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         try:
             if change:
                 current = Customer.objects.get(pk=obj.pk)

@@ -1,8 +1,7 @@
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
-
-from django.utils.translation import gettext as _
 
 from layani.core.errors import InvalidInput
 from layani.customers import actions, queries
@@ -49,13 +48,13 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
 
 
 @router.get("/{customer_id}", response=CustomerOut, summary="Read a customer")
-def read_customer(request: HttpRequest, customer_id: int):  # type: ignore[no-untyped-def]
+def read_customer(request: HttpRequest, customer_id: int):
     require(request.user, Capability.VIEW_CUSTOMERS)
     return queries.access_customer(request.user, customer_id)
 
 
 @router.patch("/{customer_id}", response=CustomerOut, summary="Update a customer")
-def update_customer(  # type: ignore[no-untyped-def]
+def update_customer(
     request: HttpRequest, customer_id: int, payload: CustomerPatch
 ):
     require(request.user, Capability.EDIT_CUSTOMERS)

@@ -73,7 +73,7 @@ class CustomerOut(Schema):
     updated_at: datetime
 
     @staticmethod
-    def resolve_identities(obj) -> list:  # type: ignore[no-untyped-def]
+    def resolve_identities(obj) -> list:
         return list(obj.identities.all())
 
 

@@ -35,7 +35,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     fields = ["user", "name", "revoked_at"]
     raw_id_fields = ["user"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
             return

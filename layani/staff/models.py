@@ -54,7 +54,7 @@ class Staff(models.Model):
     capacity = models.JSONField(
         _("capacity"),
         default=default_capacity,
-        help_text=_("Concurrent work per kind, e.g. {\"phone\": 1, \"chat\": 3, \"email\": 10}."),
+        help_text=_('Concurrent work per kind, e.g. {"phone": 1, "chat": 3, "email": 10}.'),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -68,8 +68,7 @@ class Staff(models.Model):
 
     def clean(self) -> None:
         if not isinstance(self.capacity, dict) or not all(
-            isinstance(k, str) and isinstance(v, int) and v >= 0
-            for k, v in self.capacity.items()
+            isinstance(k, str) and isinstance(v, int) and v >= 0 for k, v in self.capacity.items()
         ):
             raise ValidationError(
                 {"capacity": _("Capacity must map a kind of work to a whole number.")}

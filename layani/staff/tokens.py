@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ def digest_of(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_token(user: AbstractBaseUser, *, name: str) -> IssuedToken:
+def issue_token(user: User, *, name: str) -> IssuedToken:
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, name=name, prefix=secret[: len(TOKEN_PREFIX) + 4], digest=digest_of(secret)
@@ -36,7 +36,7 @@ def revoke_token(token: ApiToken) -> None:
     token.save(update_fields=["revoked_at"])
 
 
-def user_for_token(secret: str) -> AbstractBaseUser | None:
+def user_for_token(secret: str) -> User | None:
     """The active user a token belongs to, or None for an unknown or revoked token."""
     if not secret.startswith(TOKEN_PREFIX):
         return None

@@ -26,7 +26,10 @@ def other_branch(db: Any) -> Branch:
 @pytest.fixture
 def service(branch: Branch) -> Service:
     svc = Service.objects.create(
-        purpose=Purpose.ROUTINE, code="bayar", name_id="Pembayaran", name_en="Payment",
+        purpose=Purpose.ROUTINE,
+        code="bayar",
+        name_id="Pembayaran",
+        name_en="Payment",
         ticket_prefix="B",
     )
     branch.services.add(svc)

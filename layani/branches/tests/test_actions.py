@@ -17,7 +17,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_tickets_count_per_service_and_day(branch, service):
     other = Service.objects.create(
-        purpose=Purpose.COMPLAINT, code="keluhan", name_id="Keluhan", name_en="Complaint",
+        purpose=Purpose.COMPLAINT,
+        code="keluhan",
+        name_id="Keluhan",
+        name_en="Complaint",
         ticket_prefix="C",
     )
     branch.services.add(other)

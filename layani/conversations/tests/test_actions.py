@@ -17,7 +17,10 @@ def customer():
 def test_a_conversation_and_its_messages_are_on_the_customer_timeline(customer, agent):
     inbox = GroupListener("inbox")
     conversation = start_conversation(
-        customer=customer, channel="whatsapp", purpose="complaint", subject="Saldo terpotong",
+        customer=customer,
+        channel="whatsapp",
+        purpose="complaint",
+        subject="Saldo terpotong",
         actor=agent,
     )
     add_message(conversation, direction="in", body_text="Saldo saya terpotong dua kali", actor=None)
@@ -39,7 +42,9 @@ def test_inbound_html_is_sanitised_before_it_is_stored(customer):
         conversation,
         direction="in",
         body_text="Halo",
-        body_html='<p onclick="steal()">Halo</p><script>alert(1)</script><a href="javascript:x">x</a>',
+        body_html=(
+            '<p onclick="steal()">Halo</p><script>alert(1)</script><a href="javascript:x">x</a>'
+        ),
         actor=None,
     )
     assert "<script" not in message.body_html

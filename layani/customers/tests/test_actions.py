@@ -64,7 +64,9 @@ def test_what_matters_change_keeps_its_history_on_the_timeline(agent):
     )
     update_customer(
         customer,
-        details(what_matters="Lansia, butuh kursi roda", what_matters_tags=["Lansia", "kursi roda"]),
+        details(
+            what_matters="Lansia, butuh kursi roda", what_matters_tags=["Lansia", "kursi roda"]
+        ),
         actor=agent,
     )
     customer.refresh_from_db()

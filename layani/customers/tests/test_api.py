@@ -51,7 +51,9 @@ def test_create_read_and_update_a_customer(api):
     )
     assert response.status_code == 201, response.content
     created = response.json()
-    assert created["identities"] == [{"kind": "phone", "value": "+6281234567890", "is_primary": True}]
+    assert created["identities"] == [
+        {"kind": "phone", "value": "+6281234567890", "is_primary": True}
+    ]
     assert created["standing"] == "loyal"
     assert created["member_since"] is not None
 
@@ -64,8 +66,9 @@ def test_create_read_and_update_a_customer(api):
 
 
 def test_search_by_phone_email_member_number_and_name(api):
-    budi = make("Budi Santoso", phone="081234567890", email="budi@contoh.co.id",
-                membership_number="BSN-1")
+    budi = make(
+        "Budi Santoso", phone="081234567890", email="budi@contoh.co.id", membership_number="BSN-1"
+    )
     make("Budiman Hartono", phone="081298765432")
     make("Siti Aminah", phone="085711112222")
 
@@ -163,7 +166,9 @@ def test_no_token_revoked_token_and_kiosk_token_are_refused(client, agent, make_
     assert client.get(URL, HTTP_AUTHORIZATION=f"Bearer {issued.secret}").status_code == 401
     kiosk = issue_token(make_person(Role.KIOSK), name="kiosk").secret
     response = client.post(
-        URL, data=json.dumps({"full_name": "X"}), content_type="application/json",
+        URL,
+        data=json.dumps({"full_name": "X"}),
+        content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {kiosk}",
     )
     assert response.status_code == 403
@@ -177,7 +182,9 @@ def test_session_auth_needs_csrf_for_writes(agent):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(agent)
     assert browser.get(URL + "?q=x").status_code == 200
-    response = browser.post(URL, data=json.dumps({"full_name": "X"}), content_type="application/json")
+    response = browser.post(
+        URL, data=json.dumps({"full_name": "X"}), content_type="application/json"
+    )
     assert response.status_code == 403
     assert not Customer.objects.exists()
 

@@ -28,7 +28,10 @@ def customer(agent):
 def add_history(customer, branch, service, agent, n):
     for i in range(n):
         conversation = start_conversation(
-            customer=customer, channel="whatsapp", subject=f"Tanya tagihan {i}", actor=agent,
+            customer=customer,
+            channel="whatsapp",
+            subject=f"Tanya tagihan {i}",
+            actor=agent,
             branch=branch,
         )
         add_message(conversation, direction="in", body_text=f"Halo, tagihan {i}", actor=None)

@@ -21,7 +21,9 @@ def test_wrong_password_shows_a_form_error(client, agent):
     assert 'class="form-error"' in response.content.decode()
 
 
-def test_account_locks_after_repeated_failures_even_with_the_right_password(client, agent, settings):
+def test_account_locks_after_repeated_failures_even_with_the_right_password(
+    client, agent, settings
+):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post("/login/", {"username": agent.username, "password": "salah"})
     response = client.post("/login/", {"username": agent.username, "password": PASSWORD})
