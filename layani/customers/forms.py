@@ -15,9 +15,7 @@ class WhatMattersForm(forms.Form):
         max_length=4000,
         required=False,
     )
-    tags = forms.CharField(
-        label=_("Tags (comma separated)"), max_length=600, required=False
-    )
+    tags = forms.CharField(label=_("Tags (comma separated)"), max_length=600, required=False)
 
     def clean_tags(self) -> list[str]:
         raw = self.cleaned_data.get("tags") or ""

@@ -69,8 +69,9 @@ def normalise_identity(kind: str, raw: str) -> str:
     if kind == IdentityKind.EMAIL:
         return normalise_email(raw, field=kind)
     if kind == IdentityKind.TELEGRAM:
-        return normalise_channel_id(raw.lstrip("@").lower() if not raw.strip().isdigit()
-                                    else raw, field=kind)
+        return normalise_channel_id(
+            raw.lstrip("@").lower() if not raw.strip().isdigit() else raw, field=kind
+        )
     return normalise_channel_id(raw, field=kind)
 
 
