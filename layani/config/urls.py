@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from layani.config.api import api
 
 admin.site.site_header = "Layani"
 admin.site.site_title = "Layani"
-admin.site.index_title = "Back office"
+admin.site.index_title = _("Back office")
 
 urlpatterns = [
     path("", include("layani.staff.urls")),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from layani.core.errors import InvalidInput
 
@@ -33,9 +34,9 @@ def decode_cursor(cursor: str, expected_length: int) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError) as exc:
-        raise InvalidInput("Invalid cursor.", code="invalid_cursor", field="cursor") from exc
+        raise InvalidInput(_("Invalid cursor."), code="invalid_cursor", field="cursor") from exc
     if not isinstance(values, list) or len(values) != expected_length:
-        raise InvalidInput("Invalid cursor.", code="invalid_cursor", field="cursor")
+        raise InvalidInput(_("Invalid cursor."), code="invalid_cursor", field="cursor")
     return values
 
 
@@ -62,7 +63,9 @@ def keyset_page(
     """One page of `queryset` ordered by `fields` (the last must be unique, e.g. `id`)."""
     if limit < 1 or limit > MAX_PAGE_SIZE:
         raise InvalidInput(
-            f"Page size must be between 1 and {MAX_PAGE_SIZE}.", code="invalid_limit", field="limit"
+            _("Page size must be between 1 and %(max)s.") % {"max": MAX_PAGE_SIZE},
+            code="invalid_limit",
+            field="limit",
         )
     ordering = [f"-{f}" if descending else f for f in fields]
     qs = queryset.order_by(*ordering)

@@ -105,7 +105,7 @@ def _ensure_identities_free(identities: dict[str, str | None], customer_id: int 
         if owners.exists():
             raise Conflict(
                 _("This %(kind)s already belongs to another customer.")
-                % {"kind": IdentityKind(kind).label.lower()},
+                % {"kind": IdentityKind(kind).label},
                 code="identity_taken",
                 field=kind,
             )
@@ -190,7 +190,7 @@ def _set_identities(customer: Customer, identities: dict[str, str | None], actor
                 EventKind.IDENTITY_REMOVED,
                 actor=actor,
                 customer=customer,
-                summary=f"{IdentityKind(kind).label}: {current.value}",
+                summary=current.value,
                 details={"kind": kind, "value": current.value},
             )
         if value is not None:
@@ -202,7 +202,7 @@ def _set_identities(customer: Customer, identities: dict[str, str | None], actor
                 EventKind.IDENTITY_ADDED,
                 actor=actor,
                 customer=customer,
-                summary=f"{IdentityKind(kind).label}: {value}",
+                summary=value,
                 details={"kind": kind, "value": value},
             )
 

@@ -22,3 +22,9 @@ def in_zone(moment: datetime | None, branch_or_zone: Any = None) -> str:
     else:
         tz_name = getattr(branch_or_zone, "timezone", None) or settings.TIME_ZONE
     return format_local(moment, tz_name)
+
+
+@register.filter
+def name_in(obj: Any, language: str) -> str:
+    """A configurable thing's name in the page's language, e.g. a service's id/en name."""
+    return str(obj.name_in(language)) if obj is not None else ""
