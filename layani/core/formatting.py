@@ -3,6 +3,8 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import phonenumbers
+
 # Indonesia's three zones. Asia/Pontianak is WIB too.
 ZONE_ABBREVIATIONS = {
     "Asia/Jakarta": "WIB",
@@ -45,3 +47,12 @@ def format_local(moment: datetime | None, tz_name: str, *, with_date: bool = Tru
     clock = f"{local:%H.%M}"
     text = f"{local:%d/%m/%Y} {clock}" if with_date else clock
     return f"{text} {zone_abbreviation(tz_name)}"
+
+
+def format_phone(e164: str) -> str:
+    """`+6281234567890` as people read it: `+62 812-3456-7890`."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -226,6 +226,8 @@ def create_customer(details: CustomerDetails, *, actor: Actor) -> Customer:
         with transaction.atomic():
             _apply_fields(customer, details, names)
             _ensure_identities_free(identities, None)
+            if customer.what_matters or customer.what_matters_tags:
+                customer.what_matters_updated_at = timezone.now()
             if customer.tier and customer.member_since is None:
                 customer.member_since = timezone.localdate()
             customer.save()

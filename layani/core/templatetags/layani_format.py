@@ -4,7 +4,7 @@ from typing import Any
 from django import template
 from django.conf import settings
 
-from layani.core.formatting import format_local, format_rupiah
+from layani.core.formatting import format_local, format_phone, format_rupiah
 
 register = template.Library()
 
@@ -28,3 +28,11 @@ def in_zone(moment: datetime | None, branch_or_zone: Any = None) -> str:
 def name_in(obj: Any, language: str) -> str:
     """A configurable thing's name in the page's language, e.g. a service's id/en name."""
     return str(obj.name_in(language)) if obj is not None else ""
+
+
+@register.filter
+def contact_value(identity: Any) -> str:
+    """An identity as people read it: phone numbers grouped, other values as stored."""
+    if identity.kind in ("phone", "whatsapp"):
+        return format_phone(identity.value)
+    return str(identity.value)

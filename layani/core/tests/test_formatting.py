@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from layani.core.formatting import format_local, format_rupiah
+from layani.core.formatting import format_local, format_phone, format_rupiah
 
 
 def test_rupiah_uses_dots_between_thousands():
@@ -30,3 +30,8 @@ def test_times_show_in_the_branch_zone_with_its_indonesian_name():
 def test_late_evening_utc_is_the_next_day_in_indonesia():
     moment = datetime(2026, 11, 22, 20, 0, tzinfo=UTC)
     assert format_local(moment, "Asia/Jakarta").startswith("23/11/2026 03.00")
+
+
+def test_phone_numbers_are_grouped_for_reading():
+    assert format_phone("+6281234567890") == "+62 812-3456-7890"
+    assert format_phone("not a number") == "not a number"

@@ -8,13 +8,9 @@ from django.urls import reverse
 
 from layani.customers.actions import CustomerDetails, create_customer
 from layani.customers.models import Customer
-
-# The fixtures are imported here until conftest.py imports layani.testing.browser.
-from layani.testing.browser import (  # noqa: F401
+from layani.testing.browser import (
     PHONE,
     ChromiumSession,
-    chromium,
-    chromium_executable,
     horizontal_overflow,
     save_screenshot,
     sign_in,
@@ -68,7 +64,7 @@ def _check_customer_file(page: Any, customer: Customer) -> None:
 
 @pytest.mark.browser
 def test_agent_sees_what_matters_on_the_customer_page(
-    chromium: ChromiumSession,  # noqa: F811
+    chromium: ChromiumSession,
     live_server: Any,
     agent: User,
 ) -> None:
