@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from layani.config.api import api
+from layani.core.health import healthz
 
 admin.site.site_header = "Layani"
 admin.site.site_title = "Layani"
@@ -15,4 +16,5 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("healthz", healthz, name="healthz"),
 ]

@@ -54,9 +54,7 @@ def read_customer(request: HttpRequest, customer_id: int):
 
 
 @router.patch("/{customer_id}", response=CustomerOut, summary="Update a customer")
-def update_customer(
-    request: HttpRequest, customer_id: int, payload: CustomerPatch
-):
+def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch):
     require(request.user, Capability.EDIT_CUSTOMERS)
     customer = queries.access_customer(request.user, customer_id)
     values = payload.model_dump(exclude_unset=True)
