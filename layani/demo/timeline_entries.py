@@ -1,0 +1,73 @@
+"""What each action writes on the timeline (kind, summary, details), for rows written in bulk.
+
+The generators bypass the actions for speed; these functions keep the rows they write
+identical to what `customers.actions`, `conversations.actions` and `branches.actions`
+record, and describe the transitions whose actions come with later issues the same way.
+"""
+
+from typing import Any
+
+from layani.conversations.models import EventKind
+from layani.core.choices import Channel
+from layani.customers.models import IdentityKind
+
+Entry = tuple[str, str, dict[str, Any]]  # (kind, summary, details)
+
+
+def customer_created(full_name: str, status: str) -> Entry:
+    return EventKind.CUSTOMER_CREATED, full_name[:500], {"status": status}
+
+
+def identity_added(kind: str, value: str) -> Entry:
+    summary = f"{IdentityKind(kind).label}: {value}"
+    return EventKind.IDENTITY_ADDED, summary, {"kind": kind, "value": value}
+
+
+def what_matters_changed(text: str, tags: list[str]) -> Entry:
+    details = {"before": {"text": "", "tags": []}, "after": {"text": text, "tags": tags}}
+    return EventKind.WHAT_MATTERS_CHANGED, text[:200], details
+
+
+def conversation_created(subject: str, channel: str, purpose: str) -> Entry:
+    summary = subject[:200] or str(Channel(channel).label)
+    return EventKind.CONVERSATION_CREATED, summary, {"channel": channel, "purpose": purpose}
+
+
+MESSAGE_KIND = {"in": EventKind.MESSAGE_IN, "out": EventKind.MESSAGE_OUT, "note": EventKind.NOTE}
+
+
+def message(direction: str, body_text: str) -> Entry:
+    return MESSAGE_KIND[direction], body_text.strip()[:200], {}
+
+
+def assigned(staff_id: int, staff_name: str) -> Entry:
+    return EventKind.ASSIGNED, staff_name, {"assignee": staff_id}
+
+
+def status_changed(before: str, after: str) -> Entry:
+    return EventKind.STATUS_CHANGED, f"{before} → {after}", {"before": before, "after": after}
+
+
+def visit_checked_in(ticket: str, service_name: str, branch_name: str, service_code: str,
+                     purpose: str) -> Entry:
+    return (
+        EventKind.VISIT_CHECKED_IN,
+        f"{ticket} · {service_name} · {branch_name}",
+        {"service": service_code, "purpose": purpose},
+    )
+
+
+def visit_called(ticket: str, staff_id: int, staff_name: str) -> Entry:
+    return EventKind.VISIT_CALLED, f"{ticket} · {staff_name}", {"staff": staff_id}
+
+
+def visit_finished(ticket: str, service_name: str, wait_seconds: int, serve_seconds: int) -> Entry:
+    return (
+        EventKind.VISIT_FINISHED,
+        f"{ticket} · {service_name}",
+        {"wait_seconds": wait_seconds, "serve_seconds": serve_seconds},
+    )
+
+
+def visit_no_show(ticket: str) -> Entry:
+    return EventKind.VISIT_NO_SHOW, ticket, {}
