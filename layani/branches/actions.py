@@ -61,6 +61,7 @@ def check_in_visit(
             ticket_number=format_ticket(service, sequence),
             note=note.strip(),
             checked_in_at=now,
+            queue_since=now,
         )
         if customer is not None:
             record_event(

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "layani.branches",
     "layani.customers",
     "layani.conversations",
+    "layani.feedback",
     "layani.demo",
 ]
 

@@ -225,3 +225,46 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class OutboxStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxMessage(models.Model):
+    """A message to a customer that leaves through a channel sender.
+
+    Until a channel's real adapter is configured, the outbox sender records the message
+    here as sent, so demos and tests can see exactly what would have gone out.
+    """
+
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    recipient = models.CharField(_("to"), max_length=254)
+    body = models.TextField(_("text"))
+    link = models.URLField(_("link"), blank=True)
+    reason = models.CharField(_("reason"), max_length=40)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    visit = models.ForeignKey(
+        "branches.Visit",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox")
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.recipient}"
