@@ -230,3 +230,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LAYANI_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Links sent to customers (remote queue status, feedback) start with this address.
+PUBLIC_BASE_URL = os.environ.get("LAYANI_PUBLIC_URL", "http://127.0.0.1:8000")

@@ -166,6 +166,10 @@ class EventKind(models.TextChoices):
     VISIT_CALLED = "visit_called", _("Called to a counter")
     VISIT_FINISHED = "visit_finished", _("Visit finished")
     VISIT_NO_SHOW = "visit_no_show", _("Did not come to the counter")
+    VISIT_TRANSFERRED = "visit_transferred", _("Transferred")
+    APPOINTMENT_BOOKED = "appointment_booked", _("Appointment booked")
+    COUNTER_OPENED = "counter_opened", _("Counter opened")
+    COUNTER_CLOSED = "counter_closed", _("Counter closed")
     CALL = "call", _("Phone call")
     FEEDBACK = "feedback", _("Feedback")
 

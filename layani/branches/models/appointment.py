@@ -37,7 +37,9 @@ class Appointment(models.Model):
         choices=AppointmentStatus.choices,
         default=AppointmentStatus.BOOKED,
     )
-    reference = models.CharField(_("booking code"), max_length=12, unique=True, default=new_reference)
+    reference = models.CharField(
+        _("booking code"), max_length=12, unique=True, default=new_reference
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

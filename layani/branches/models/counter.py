@@ -96,9 +96,7 @@ class QueuePolicy(models.Model):
         help_text=_("With 2 here and 1 below: 1 priority call, then 2 normal, and so on. 0 = off."),
     )
     ratio_priority = models.PositiveSmallIntegerField(_("ratio: priority calls"), default=1)
-    recall_limit = models.PositiveSmallIntegerField(
-        _("recalls before no-show"), default=2
-    )
+    recall_limit = models.PositiveSmallIntegerField(_("recalls before no-show"), default=2)
     appointment_early_minutes = models.PositiveSmallIntegerField(
         _("appointment: earliest check-in before the slot (minutes)"), default=30
     )

@@ -88,6 +88,15 @@ class Visit(models.Model):
         related_name="visits",
         verbose_name=_("counter"),
     )
+    reserved_counter = models.ForeignKey(
+        "branches.Counter",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reserved_visits",
+        verbose_name=_("transferred to counter"),
+        help_text=_("Only this counter may call the visitor (after a transfer to a counter)."),
+    )
     served_by = models.ForeignKey(
         "staff.Staff",
         on_delete=models.SET_NULL,
