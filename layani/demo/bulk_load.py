@@ -6,7 +6,8 @@ concurrent writers keep getting fresh ids from the sequence.
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -62,24 +63,30 @@ def reserve_ids(model: type[Model], count: int) -> int:
         return first
 
 
-def relax_checks_for_bulk_load() -> bool:
-    """Inside a transaction on PostgreSQL: skip per-row foreign-key triggers if allowed.
+@contextmanager
+def relaxed_checks() -> Iterator[bool]:
+    """On PostgreSQL, skip per-row foreign-key triggers while the block runs, if allowed.
 
-    The generators reserve every id they point at, so the rows are consistent by
-    construction; checking each reference costs more than writing the row. Needs a
-    superuser (`session_replication_role`); otherwise the checks stay on. Returns whether
-    they were turned off.
+    The generators reserve every id they point at, so their rows are consistent by
+    construction, and checking each reference costs more than writing the row. Needs a
+    superuser (`session_replication_role`); otherwise the checks stay on. Use inside
+    `transaction.atomic()`; yields whether the checks were turned off.
     """
     if not is_postgresql():
-        return False
+        yield False
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         row = cursor.fetchone()
-        if not row or not row[0]:
-            return False
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute("SET LOCAL synchronous_commit = off")
-    return True
+        allowed = bool(row and row[0])
+        if allowed:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    try:
+        yield allowed
+    finally:
+        if allowed:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = DEFAULT")
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -157,7 +164,9 @@ def insert_objects(model: type[Model], objects: Sequence[Model]) -> None:
                     setattr(obj, name, now)
             row = [getattr(obj, name) for name in names]
             if json_names:
-                row = [json.dumps(v) if n in json_names else v for n, v in zip(names, row)]
+                row = [
+                    json.dumps(v) if n in json_names else v for n, v in zip(names, row, strict=True)
+                ]
             obj._state.adding = False
             obj._state.db = connection.alias
             yield row

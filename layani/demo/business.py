@@ -4,9 +4,9 @@ Configuration rows are few, so they are written with the ORM one by one; the adm
 write the same rows.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from layani.branches.models import Branch, OpeningHours, Service
+from layani.branches.models import Branch, Counter, OpeningHours, Service
 from layani.demo import catalogue
 from layani.staff.models import Team
 
@@ -18,6 +18,7 @@ class Business:
     branches: dict[str, Branch]
     services: dict[str, Service]
     teams: dict[str, Team]
+    counters: dict[str, list[Counter]] = field(default_factory=dict)  # by branch code
 
 
 def demo_business_exists() -> bool:
@@ -51,12 +52,23 @@ def create_branches_and_services() -> Business:
                 for opens, closes in periods
             )
     OpeningHours.objects.bulk_create(hours)
+    counters = {code: _create_counters(branch, services) for code, branch in branches.items()}
     teams: dict[str, Team] = {}
     for team_facts in catalogue.TEAMS:
         team = Team.objects.create(name=team_facts.name)
         team.branches.set([branches[code] for code in team_facts.branch_codes])
         teams[team.name] = team
-    return Business(branches=branches, services=services, teams=teams)
+    return Business(branches=branches, services=services, teams=teams, counters=counters)
+
+
+def _create_counters(branch: Branch, services: dict[str, Service]) -> list[Counter]:
+    """Closed and unstaffed: staff open their counter when they start work."""
+    counters = []
+    for facts in catalogue.COUNTERS:
+        counter = Counter.objects.create(branch=branch, number=facts.number, name=facts.name)
+        counter.services.set([services[code] for code in facts.service_codes])
+        counters.append(counter)
+    return counters
 
 
 def load_business() -> Business:
@@ -64,8 +76,8 @@ def load_business() -> Business:
     codes = [b.code for b in catalogue.BRANCHES]
     return Business(
         branches={b.code: b for b in Branch.objects.filter(code__in=codes)},
-        services={s.code: s for s in Service.objects.filter(code__in=[
-            s.code for s in catalogue.SERVICES
-        ])},
+        services={
+            s.code: s for s in Service.objects.filter(code__in=[s.code for s in catalogue.SERVICES])
+        },
         teams={t.name: t for t in Team.objects.filter(name__in=[t.name for t in catalogue.TEAMS])},
     )

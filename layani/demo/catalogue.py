@@ -90,26 +90,98 @@ class ServiceFacts:
 
 # Prefixes skip I and O, which read like 1 and 0 on a ticket.
 SERVICES: list[ServiceFacts] = [
-    ServiceFacts("teller", Purpose.ROUTINE, "Setor & tarik tunai", "Cash deposit & withdrawal",
-                 "A", 5, 30),
-    ServiceFacts("ganti-kartu", Purpose.ROUTINE, "Ganti kartu ATM & buku tabungan",
-                 "Replace ATM card & passbook", "B", 10, 14),
-    ServiceFacts("ubah-data", Purpose.ROUTINE, "Pembaruan data nasabah", "Update customer data",
-                 "C", 8, 8),
-    ServiceFacts("bayar-transfer", Purpose.ROUTINE, "Pembayaran & transfer",
-                 "Payments & transfers", "D", 6, 10),
-    ServiceFacts("keluhan-transaksi", Purpose.COMPLAINT, "Pengaduan transaksi & kartu",
-                 "Transaction & card complaints", "E", 20, 8),
-    ServiceFacts("keluhan-layanan", Purpose.COMPLAINT, "Pengaduan layanan",
-                 "Service complaints", "F", 15, 3),
-    ServiceFacts("kredit", Purpose.SPECIAL_REQUEST, "Kredit & restrukturisasi pinjaman",
-                 "Loans & restructuring", "G", 30, 5),
-    ServiceFacts("surat-keterangan", Purpose.SPECIAL_REQUEST, "Surat referensi & keterangan bank",
-                 "Bank reference letters", "H", 15, 3),
-    ServiceFacts("buka-rekening", Purpose.PROSPECT, "Pembukaan rekening baru",
-                 "Open a new account", "J", 25, 9),
-    ServiceFacts("info-produk", Purpose.PROSPECT, "Informasi produk & konsultasi",
-                 "Product information & advice", "K", 15, 6),
+    ServiceFacts(
+        "teller", Purpose.ROUTINE, "Setor & tarik tunai", "Cash deposit & withdrawal", "A", 5, 30
+    ),
+    ServiceFacts(
+        "ganti-kartu",
+        Purpose.ROUTINE,
+        "Ganti kartu ATM & buku tabungan",
+        "Replace ATM card & passbook",
+        "B",
+        10,
+        14,
+    ),
+    ServiceFacts(
+        "ubah-data", Purpose.ROUTINE, "Pembaruan data nasabah", "Update customer data", "C", 8, 8
+    ),
+    ServiceFacts(
+        "bayar-transfer",
+        Purpose.ROUTINE,
+        "Pembayaran & transfer",
+        "Payments & transfers",
+        "D",
+        6,
+        10,
+    ),
+    ServiceFacts(
+        "keluhan-transaksi",
+        Purpose.COMPLAINT,
+        "Pengaduan transaksi & kartu",
+        "Transaction & card complaints",
+        "E",
+        20,
+        8,
+    ),
+    ServiceFacts(
+        "keluhan-layanan", Purpose.COMPLAINT, "Pengaduan layanan", "Service complaints", "F", 15, 3
+    ),
+    ServiceFacts(
+        "kredit",
+        Purpose.SPECIAL_REQUEST,
+        "Kredit & restrukturisasi pinjaman",
+        "Loans & restructuring",
+        "G",
+        30,
+        5,
+    ),
+    ServiceFacts(
+        "surat-keterangan",
+        Purpose.SPECIAL_REQUEST,
+        "Surat referensi & keterangan bank",
+        "Bank reference letters",
+        "H",
+        15,
+        3,
+    ),
+    ServiceFacts(
+        "buka-rekening",
+        Purpose.PROSPECT,
+        "Pembukaan rekening baru",
+        "Open a new account",
+        "J",
+        25,
+        9,
+    ),
+    ServiceFacts(
+        "info-produk",
+        Purpose.PROSPECT,
+        "Informasi produk & konsultasi",
+        "Product information & advice",
+        "K",
+        15,
+        6,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class CounterFacts:
+    number: int
+    name: str
+    service_codes: tuple[str, ...]
+
+
+_CASH = ("teller", "bayar-transfer")
+_CUSTOMER_SERVICE = ("ganti-kartu", "ubah-data", "keluhan-layanan", "buka-rekening", "info-produk")
+_SPECIALIST = ("kredit", "surat-keterangan", "keluhan-transaksi")
+
+# The same counters in every branch: two tellers, customer service, a specialist desk.
+COUNTERS: list[CounterFacts] = [
+    CounterFacts(1, "Loket 1 · Teller", _CASH),
+    CounterFacts(2, "Loket 2 · Teller", _CASH),
+    CounterFacts(3, "Loket 3 · Customer Service", _CUSTOMER_SERVICE),
+    CounterFacts(4, "Meja 4 · Kredit & Prioritas", _SPECIALIST + ("buka-rekening",)),
 ]
 
 

@@ -36,12 +36,23 @@ from layani.staff.models import Staff
 
 BATCH = 1_000
 CHANNEL_WEIGHTS = {
-    Channel.WHATSAPP: 30, Channel.PHONE: 16, Channel.EMAIL: 15, Channel.IN_PERSON: 7,
-    Channel.WEBCHAT: 8, Channel.INSTAGRAM: 5, Channel.TELEGRAM: 4, Channel.MESSENGER: 3,
-    Channel.CALLBACK: 5, Channel.PORTAL: 4, Channel.ASSISTANT: 3,
+    Channel.WHATSAPP: 30,
+    Channel.PHONE: 16,
+    Channel.EMAIL: 15,
+    Channel.IN_PERSON: 7,
+    Channel.WEBCHAT: 8,
+    Channel.INSTAGRAM: 5,
+    Channel.TELEGRAM: 4,
+    Channel.MESSENGER: 3,
+    Channel.CALLBACK: 5,
+    Channel.PORTAL: 4,
+    Channel.ASSISTANT: 3,
 }
 PURPOSE_WEIGHTS = {
-    Purpose.ROUTINE: 55, Purpose.COMPLAINT: 22, Purpose.SPECIAL_REQUEST: 13, Purpose.PROSPECT: 10,
+    Purpose.ROUTINE: 55,
+    Purpose.COMPLAINT: 22,
+    Purpose.SPECIAL_REQUEST: 13,
+    Purpose.PROSPECT: 10,
 }
 # Channels where staff document the contact as notes rather than exchange messages.
 DOCUMENTED = {Channel.PHONE, Channel.CALLBACK, Channel.IN_PERSON}
@@ -66,8 +77,14 @@ def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
 
 
 class ConversationGenerator:
-    def __init__(self, rng: random.Random, window: Window, business: Business,
-                 roster: Roster, customers: list[Customer]) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        window: Window,
+        business: Business,
+        roster: Roster,
+        customers: list[Customer],
+    ) -> None:
         self.rng = rng
         self.window = window
         self.business = business
@@ -94,13 +111,25 @@ class ConversationGenerator:
             messages += len(batch)
         return messages
 
-    def _event(self, story: _Story, entry: entries.Entry, at: datetime, actor: User | None,
-               message: Message | None) -> TimelineEvent:
+    def _event(
+        self,
+        story: _Story,
+        entry: entries.Entry,
+        at: datetime,
+        actor: User | None,
+        message: Message | None,
+    ) -> TimelineEvent:
         kind, summary, details = entry
         conversation = story.conversation
         return TimelineEvent(
-            kind=kind, occurred_at=at, customer=conversation.customer, conversation=conversation,
-            message=message, branch=conversation.branch, actor=actor, summary=summary[:500],
+            kind=kind,
+            occurred_at=at,
+            customer=conversation.customer,
+            conversation=conversation,
+            message=message,
+            branch=conversation.branch,
+            actor=actor,
+            summary=summary[:500],
             details=details,
         )
 
@@ -144,10 +173,26 @@ class ConversationGenerator:
         if age > timedelta(days=14):
             return S.CLOSED if rng < 0.7 else S.RESOLVED if rng < 0.98 else S.PENDING
         if age > timedelta(days=3):
-            return (S.RESOLVED if rng < 0.5 else S.CLOSED if rng < 0.7 else S.PENDING
-                    if rng < 0.85 else S.OPEN if rng < 0.95 else S.NEW)
-        return S.NEW if rng < 0.25 else S.OPEN if rng < 0.55 else S.PENDING if rng < 0.75 \
+            return (
+                S.RESOLVED
+                if rng < 0.5
+                else S.CLOSED
+                if rng < 0.7
+                else S.PENDING
+                if rng < 0.85
+                else S.OPEN
+                if rng < 0.95
+                else S.NEW
+            )
+        return (
+            S.NEW
+            if rng < 0.25
+            else S.OPEN
+            if rng < 0.55
+            else S.PENDING
+            if rng < 0.75
             else S.RESOLVED
+        )
 
     # --- writing one story -----------------------------------------------------------------
 
@@ -161,25 +206,41 @@ class ConversationGenerator:
         branch = rng.choice(self.branches) if channel == Channel.IN_PERSON else None
         script = rng.choice(SCRIPTS[purpose])
         started = self._started_at(customer)
-        priority = Priority.HIGH if purpose == Purpose.COMPLAINT and rng.random() < 0.3 else (
-            Priority.URGENT if rng.random() < 0.02 else Priority.NORMAL)
+        priority = (
+            Priority.HIGH
+            if purpose == Purpose.COMPLAINT and rng.random() < 0.3
+            else (Priority.URGENT if rng.random() < 0.02 else Priority.NORMAL)
+        )
         conversation = Conversation(
-            customer=customer, channel=channel, purpose=purpose, priority=priority,
-            subject=script.subject, branch=branch, created_at=started,
+            customer=customer,
+            channel=channel,
+            purpose=purpose,
+            priority=priority,
+            subject=script.subject,
+            branch=branch,
+            created_at=started,
             team=self.business.teams.get(self._team_name(purpose, branch)),
         )
         story = _Story(conversation)
         status = self._final_status(self.window.now - started)
         assignee = self._assignee(purpose, channel, branch)
         creator = assignee.user if channel in DOCUMENTED else None
-        story.events.append((entries.conversation_created(script.subject, channel, purpose),
-                             started, creator, None))
+        story.events.append(
+            (entries.conversation_created(script.subject, channel, purpose), started, creator, None)
+        )
         first_name = customer.full_name.split()[0] if customer else "Kak"
         self._play(story, script, status, assignee, first_name.title(), started)
         return story
 
-    def _play(self, story: _Story, script: Script, status: str, assignee: Staff,
-              first_name: str, started: datetime) -> None:
+    def _play(
+        self,
+        story: _Story,
+        script: Script,
+        status: str,
+        assignee: Staff,
+        first_name: str,
+        started: datetime,
+    ) -> None:
         rng, now, S = self.rng, self.window.now, ConversationStatus
         conversation = story.conversation
         channel = conversation.channel
@@ -190,8 +251,9 @@ class ConversationGenerator:
             return
         at = self._later(at, minutes=rng.randint(1, 20))
         conversation.assignee = assignee
-        story.events.append((entries.assigned(assignee.pk, assignee.display_name), at,
-                             assignee.user, None))
+        story.events.append(
+            (entries.assigned(assignee.pk, assignee.display_name), at, assignee.user, None)
+        )
         if status == S.NEW:
             self._finish(story, S.NEW, at)
             return
@@ -204,8 +266,7 @@ class ConversationGenerator:
         if status == S.OPEN and rng.random() < 0.5:
             self._finish(story, S.OPEN, at)
             return
-        self._message(story, Direction.OUTBOUND, script.reply.format(name=first_name), at,
-                      assignee)
+        self._message(story, Direction.OUTBOUND, script.reply.format(name=first_name), at, assignee)
         if status in (S.OPEN, S.PENDING):
             if status == S.PENDING:
                 self._status(story, S.OPEN, S.PENDING, at, assignee.user)
@@ -216,8 +277,9 @@ class ConversationGenerator:
             self._message(story, Direction.INBOUND, script.follow_up, at, None)
         if script.closing:
             at = self._later(at, minutes=rng.randint(1, 30))
-            self._message(story, Direction.OUTBOUND, script.closing.format(name=first_name), at,
-                          assignee)
+            self._message(
+                story, Direction.OUTBOUND, script.closing.format(name=first_name), at, assignee
+            )
         at = self._later(at, minutes=rng.randint(1, 60))
         self._status(story, S.OPEN, S.RESOLVED, at, assignee.user)
         closes_at = at + timedelta(days=3)  # closed automatically unless the customer reopens
@@ -236,23 +298,36 @@ class ConversationGenerator:
         conversation.updated_at = at
         conversation.last_message_at = max(m.created_at for m in story.messages)
 
-    def _status(self, story: _Story, before: str, after: str, at: datetime,
-                actor: User | None) -> None:
+    def _status(
+        self, story: _Story, before: str, after: str, at: datetime, actor: User | None
+    ) -> None:
         story.events.append((entries.status_changed(before, after), at, actor, None))
 
-    def _message(self, story: _Story, direction: str, text: str, at: datetime,
-                 author: Staff | None) -> None:
+    def _message(
+        self, story: _Story, direction: str, text: str, at: datetime, author: Staff | None
+    ) -> None:
         conversation = story.conversation
         channel = conversation.channel
         if channel in DOCUMENTED:
-            prefix = {Channel.IN_PERSON: "Nasabah datang ke cabang: ",
-                      Channel.CALLBACK: "Telepon balik: "}.get(channel, "Nasabah menelepon: ")
-            text = (prefix + text) if direction == Direction.INBOUND else f"Dijawab: {text}" \
-                if direction == Direction.OUTBOUND else text
+            prefix = {
+                Channel.IN_PERSON: "Nasabah datang ke cabang: ",
+                Channel.CALLBACK: "Telepon balik: ",
+            }.get(channel, "Nasabah menelepon: ")
+            text = (
+                (prefix + text)
+                if direction == Direction.INBOUND
+                else f"Dijawab: {text}"
+                if direction == Direction.OUTBOUND
+                else text
+            )
             direction = Direction.NOTE
             author = author or conversation.assignee
         message = Message(
-            channel=channel, direction=direction, body_text=text, created_at=at, author=author,
+            channel=channel,
+            direction=direction,
+            body_text=text,
+            created_at=at,
+            author=author,
             body_html=f"<p>{html.escape(text)}</p>" if channel == Channel.EMAIL else "",
             delivery_status=self._delivery(direction, channel, at),
             external_id=self._external_id(channel) if direction == Direction.INBOUND else None,
@@ -262,8 +337,9 @@ class ConversationGenerator:
                 at + timedelta(seconds=self.rng.randint(2, 600)), self.window.now
             )
         story.messages.append(message)
-        story.events.append((entries.message(direction, text), at,
-                             author.user if author else None, message))
+        story.events.append(
+            (entries.message(direction, text), at, author.user if author else None, message)
+        )
 
     def _delivery(self, direction: str, channel: str, at: datetime) -> str:
         if direction != Direction.OUTBOUND:

@@ -63,11 +63,13 @@ class _Unique:
                 return value
 
 
-def _event(entry: entries.Entry, *, customer: Customer, at: datetime,
-           actor: User | None) -> TimelineEvent:
+def _event(
+    entry: entries.Entry, *, customer: Customer, at: datetime, actor: User | None
+) -> TimelineEvent:
     kind, summary, details = entry
-    return TimelineEvent(kind=kind, occurred_at=at, customer=customer, actor=actor,
-                         summary=summary, details=details)
+    return TimelineEvent(
+        kind=kind, occurred_at=at, customer=customer, actor=actor, summary=summary, details=details
+    )
 
 
 class CustomerGenerator:
@@ -144,14 +146,18 @@ class CustomerGenerator:
             phone = self.phones.take(lambda: _valid_mobile(rng))
             found.append((IdentityKind.PHONE, phone))
         if rng.random() < 0.5:
-            whatsapp = phone if phone and rng.random() < 0.9 else self.phones.take(
-                lambda: _valid_mobile(rng)
+            whatsapp = (
+                phone
+                if phone and rng.random() < 0.9
+                else self.phones.take(lambda: _valid_mobile(rng))
             )
             found.append((IdentityKind.WHATSAPP, whatsapp))
         if rng.random() < (0.35 if prospect else 0.65):
-            email = self.emails.take(lambda: normalise_email(
-                f"{email_local_part(customer.full_name, rng)}@{rng.choice(EMAIL_DOMAINS)}"
-            ))
+            email = self.emails.take(
+                lambda: normalise_email(
+                    f"{email_local_part(customer.full_name, rng)}@{rng.choice(EMAIL_DOMAINS)}"
+                )
+            )
             found.append((IdentityKind.EMAIL, email))
         if rng.random() < 0.06:
             handle = self.handles.take(lambda: telegram_username(customer.full_name, rng))
@@ -168,20 +174,35 @@ class CustomerGenerator:
             actor = self.rng.choice(self.staff_users) if self.rng.random() < 0.7 else None
             at = customer.created_at
             for kind, value in self._identities(customer):
-                identities.append(CustomerIdentity(
-                    customer=customer, kind=kind, value=value, is_primary=True, created_at=at
-                ))
-                events.append(_event(entries.identity_added(kind, value), customer=customer,
-                                     at=at, actor=actor))
-            events.append(_event(entries.customer_created(customer.full_name, customer.status),
-                                 customer=customer, at=at, actor=actor))
+                identities.append(
+                    CustomerIdentity(
+                        customer=customer, kind=kind, value=value, is_primary=True, created_at=at
+                    )
+                )
+                events.append(
+                    _event(
+                        entries.identity_added(kind, value), customer=customer, at=at, actor=actor
+                    )
+                )
+            events.append(
+                _event(
+                    entries.customer_created(customer.full_name, customer.status),
+                    customer=customer,
+                    at=at,
+                    actor=actor,
+                )
+            )
             if customer.what_matters:
-                events.append(_event(
-                    entries.what_matters_changed(customer.what_matters,
-                                                 customer.what_matters_tags),
-                    customer=customer, at=customer.what_matters_updated_at,
-                    actor=self.rng.choice(self.staff_users),
-                ))
+                events.append(
+                    _event(
+                        entries.what_matters_changed(
+                            customer.what_matters, customer.what_matters_tags
+                        ),
+                        customer=customer,
+                        at=customer.what_matters_updated_at,
+                        actor=self.rng.choice(self.staff_users),
+                    )
+                )
         insert_objects(CustomerIdentity, identities)
         insert_objects(TimelineEvent, events)
 

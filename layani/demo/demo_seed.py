@@ -44,8 +44,9 @@ def create_base(rng: random.Random) -> tuple[Business, Roster]:
     return business, roster
 
 
-def seed_demo_history(business: Business, roster: Roster, rng: random.Random,
-                      now: datetime | None = None) -> DemoCounts:
+def seed_demo_history(
+    business: Business, roster: Roster, rng: random.Random, now: datetime | None = None
+) -> DemoCounts:
     now = now or timezone.now()
     window = Window(start=now - timedelta(days=HISTORY_DAYS), now=now)
     counts = DemoCounts()

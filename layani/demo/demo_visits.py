@@ -28,6 +28,8 @@ from layani.demo.texts import OUTCOMES, VISIT_NOTES
 from layani.staff.models import Staff
 
 BATCH = 1_000
+# The queue issue adds `queue_since` (the arrival used for fairness; check-in for walk-ins).
+_HAS_QUEUE_SINCE = any(f.name == "queue_since" for f in Visit._meta.get_fields())
 
 
 @dataclass
@@ -37,8 +39,14 @@ class _Ticket:
 
 
 class VisitGenerator:
-    def __init__(self, rng: random.Random, window: Window, business: Business,
-                 roster: Roster, customers: list[Customer]) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        window: Window,
+        business: Business,
+        roster: Roster,
+        customers: list[Customer],
+    ) -> None:
         self.rng = rng
         self.window = window
         self.business = business
@@ -71,12 +79,18 @@ class VisitGenerator:
         now = self.window.now
         local_midnight = now.astimezone(zone).replace(hour=0, minute=1, second=0, microsecond=0)
         start = max(local_midnight, now - timedelta(hours=3))
-        moments = sorted(self.window.moment_between(self.rng, start, now)
-                         for _ in range(done + 1 + waiting))
+        moments = sorted(
+            self.window.moment_between(self.rng, start, now) for _ in range(done + 1 + waiting)
+        )
         tickets = []
         for i, moment in enumerate(moments):
-            status = (VisitStatus.DONE if i < done else VisitStatus.SERVING if i == done
-                      else VisitStatus.WAITING)
+            status = (
+                VisitStatus.DONE
+                if i < done
+                else VisitStatus.SERVING
+                if i == done
+                else VisitStatus.WAITING
+            )
             tickets.append(self._ticket(branch, zone, moment, status, until=now))
         self._save(tickets)
         return len(tickets)
@@ -96,8 +110,13 @@ class VisitGenerator:
         tickets = []
         for moment in sorted(moments):
             roll = rng.random()
-            status = (VisitStatus.NO_SHOW if roll < 0.05 else VisitStatus.CANCELLED
-                      if roll < 0.07 else VisitStatus.DONE)
+            status = (
+                VisitStatus.NO_SHOW
+                if roll < 0.05
+                else VisitStatus.CANCELLED
+                if roll < 0.07
+                else VisitStatus.DONE
+            )
             tickets.append(self._ticket(branch, zone, moment, status, until=self.window.now))
         return tickets
 
@@ -105,8 +124,11 @@ class VisitGenerator:
         rng = self.rng
         if rng.random() < 0.2:
             return None  # took a ticket without identifying themself
-        pool = self.prospects if service.purpose == Purpose.PROSPECT and rng.random() < 0.7 \
+        pool = (
+            self.prospects
+            if service.purpose == Purpose.PROSPECT and rng.random() < 0.7
             else self.known
+        )
         for _ in range(5):
             candidate = rng.choice(pool)
             if candidate.created_at <= at:
@@ -120,8 +142,9 @@ class VisitGenerator:
             return preferred  # continuity: the customer's own staff member
         return self.rng.choice(servers)
 
-    def _ticket(self, branch: Branch, zone: ZoneInfo, checked_in: datetime, status: str, *,
-                until: datetime) -> _Ticket:
+    def _ticket(
+        self, branch: Branch, zone: ZoneInfo, checked_in: datetime, status: str, *, until: datetime
+    ) -> _Ticket:
         rng = self.rng
         service = rng.choices(self.services, weights=self.shares)[0]
         day = checked_in.astimezone(zone).date()
@@ -131,24 +154,40 @@ class VisitGenerator:
         ticket = format_ticket(service, sequence)
         customer = self._customer(service, checked_in)
         visit = Visit(
-            branch=branch, service=service, purpose=service.purpose, customer=customer,
-            service_day=day, ticket_sequence=sequence, ticket_number=ticket,
-            status=status, note=rng.choice(VISIT_NOTES), checked_in_at=checked_in,
+            branch=branch,
+            service=service,
+            purpose=service.purpose,
+            customer=customer,
+            service_day=day,
+            ticket_sequence=sequence,
+            ticket_number=ticket,
+            status=status,
+            note=rng.choice(VISIT_NOTES),
+            checked_in_at=checked_in,
         )
+        if _HAS_QUEUE_SINCE:
+            visit.queue_since = checked_in
         events: list[tuple[entries.Entry, datetime, User | None]] = []
         if customer is not None:
             kiosk = self.roster.kiosk_users.get(branch.code)
-            events.append((entries.visit_checked_in(ticket, service.name_id, branch.name,
-                                                    service.code, service.purpose),
-                           checked_in, kiosk))
+            events.append(
+                (
+                    entries.visit_checked_in(
+                        ticket, service.name_id, branch.name, service.code, service.purpose
+                    ),
+                    checked_in,
+                    kiosk,
+                )
+            )
         if status in (VisitStatus.WAITING, VisitStatus.CANCELLED):
             return _Ticket(visit, events)
         server = self._server(branch, customer)
         wait = timedelta(minutes=rng.uniform(2, 35 if checked_in.weekday() == 0 else 22))
         called = min(checked_in + wait, until)
         visit.called_at, visit.served_by = called, server
-        events.append((entries.visit_called(ticket, server.pk, server.display_name), called,
-                       server.user))
+        events.append(
+            (entries.visit_called(ticket, server.pk, server.display_name), called, server.user)
+        )
         if status == VisitStatus.NO_SHOW:
             visit.finished_at = min(called + timedelta(minutes=3), until)
             events.append((entries.visit_no_show(ticket), visit.finished_at, server.user))
@@ -156,18 +195,26 @@ class VisitGenerator:
         visit.serving_started_at = min(called + timedelta(seconds=rng.randint(40, 180)), until)
         if status == VisitStatus.SERVING:
             return _Ticket(visit, events)
-        serve = timedelta(minutes=max(2.0, rng.gauss(service.default_handling_minutes,
-                                                     service.default_handling_minutes / 3)))
+        serve = timedelta(
+            minutes=max(
+                2.0,
+                rng.gauss(service.default_handling_minutes, service.default_handling_minutes / 3),
+            )
+        )
         visit.finished_at = min(visit.serving_started_at + serve, until)
         visit.outcome_note = rng.choice(OUTCOMES[service.purpose])
-        events.append((
-            entries.visit_finished(
-                ticket, service.name_id,
-                int((called - checked_in).total_seconds()),
-                int((visit.finished_at - visit.serving_started_at).total_seconds()),
-            ),
-            visit.finished_at, server.user,
-        ))
+        events.append(
+            (
+                entries.visit_finished(
+                    ticket,
+                    service.name_id,
+                    int((called - checked_in).total_seconds()),
+                    int((visit.finished_at - visit.serving_started_at).total_seconds()),
+                ),
+                visit.finished_at,
+                server.user,
+            )
+        )
         return _Ticket(visit, events)
 
     # --- writing ---------------------------------------------------------------------------
@@ -176,12 +223,23 @@ class VisitGenerator:
         for start in range(0, len(tickets), BATCH):
             batch = tickets[start : start + BATCH]
             insert_objects(Visit, [t.visit for t in batch])
-            insert_objects(TimelineEvent, [
-                TimelineEvent(kind=kind, occurred_at=at, customer=t.visit.customer, visit=t.visit,
-                              branch=t.visit.branch, actor=actor, summary=summary,
-                              details=details)
-                for t in batch for (kind, summary, details), at, actor in t.events
-            ])
+            insert_objects(
+                TimelineEvent,
+                [
+                    TimelineEvent(
+                        kind=kind,
+                        occurred_at=at,
+                        customer=t.visit.customer,
+                        visit=t.visit,
+                        branch=t.visit.branch,
+                        actor=actor,
+                        summary=summary,
+                        details=details,
+                    )
+                    for t in batch
+                    for (kind, summary, details), at, actor in t.events
+                ],
+            )
 
     def save_ticket_sequences(self) -> None:
         """The counters `check_in_visit` keeps, so the next real check-in continues from here."""
@@ -195,8 +253,11 @@ class VisitGenerator:
         for (branch_id, service_id, day), last in self.sequences.items():
             row = existing.get((branch_id, service_id, day))
             if row is None:
-                new.append(TicketSequence(branch_id=branch_id, service_id=service_id,
-                                          service_day=day, last_value=last))
+                new.append(
+                    TicketSequence(
+                        branch_id=branch_id, service_id=service_id, service_day=day, last_value=last
+                    )
+                )
             elif row.last_value < last:
                 row.last_value = last
                 changed.append(row)

@@ -19,14 +19,24 @@ from layani.demo.people import NamePool
 from layani.staff.models import Role, SkillKind, Staff, StaffSkill
 
 REMOTE_CHANNELS = [
-    Channel.WHATSAPP, Channel.EMAIL, Channel.PHONE, Channel.WEBCHAT,
-    Channel.INSTAGRAM, Channel.TELEGRAM, Channel.MESSENGER, Channel.CALLBACK,
+    Channel.WHATSAPP,
+    Channel.EMAIL,
+    Channel.PHONE,
+    Channel.WEBCHAT,
+    Channel.INSTAGRAM,
+    Channel.TELEGRAM,
+    Channel.MESSENGER,
+    Channel.CALLBACK,
 ]
 TELLER_SERVICES = ["teller", "bayar-transfer"]
 CS_SERVICES = ["ganti-kartu", "ubah-data", "keluhan-layanan", "buka-rekening", "info-produk"]
 SPECIALIST_SERVICES = ["kredit", "surat-keterangan", "keluhan-transaksi", "buka-rekening"]
-REGIONAL_LANGUAGE = {"bdg-asia-afrika": "su", "sby-basuki-rahmat": "jv", "jkt-pusat": "en",
-                     "dps-teuku-umar": "en"}
+REGIONAL_LANGUAGE = {
+    "bdg-asia-afrika": "su",
+    "sby-basuki-rahmat": "jv",
+    "jkt-pusat": "en",
+    "dps-teuku-umar": "en",
+}
 
 
 @dataclass
@@ -39,6 +49,7 @@ class Roster:
     branch_servers: dict[str, list[Staff]] = field(default_factory=lambda: defaultdict(list))
     supervisors: list[Staff] = field(default_factory=list)
     kiosk_users: dict[str, User] = field(default_factory=dict)  # branch code -> kiosk user
+    service_skills: dict[int, set[str]] = field(default_factory=dict)  # staff id -> codes
 
 
 @dataclass(frozen=True)
@@ -65,20 +76,36 @@ def _demo_people() -> list[_Person]:
     people = {
         "admin": _Person("admin", "Hendra Wijaya", Role.ADMIN, password=True),
         "supervisor": _Person(
-            "supervisor", "Ratna Kusumawati", Role.SUPERVISOR, (jkt, bdg),
+            "supervisor",
+            "Ratna Kusumawati",
+            Role.SUPERVISOR,
+            (jkt, bdg),
             (catalogue.branch_team_name(jkt), catalogue.branch_team_name(bdg)),
-            _skills(SkillKind.PURPOSE, Purpose.values, 4) + _languages("id", "en"), True,
+            _skills(SkillKind.PURPOSE, Purpose.values, 4) + _languages("id", "en"),
+            True,
         ),
         "agent": _Person(
-            "agent", "Sari Lestari", Role.AGENT, (), (catalogue.CONTACT_CENTRE_TEAM,),
+            "agent",
+            "Sari Lestari",
+            Role.AGENT,
+            (),
+            (catalogue.CONTACT_CENTRE_TEAM,),
             _skills(SkillKind.PURPOSE, [Purpose.ROUTINE, Purpose.COMPLAINT, Purpose.PROSPECT])
-            + _skills(SkillKind.CHANNEL, REMOTE_CHANNELS, 4) + _languages("id", "en"), True,
+            + _skills(SkillKind.CHANNEL, REMOTE_CHANNELS, 4)
+            + _languages("id", "en"),
+            True,
         ),
         "cabang": _Person(
-            "cabang", "Dimas Pratama", Role.BRANCH_STAFF, (jkt,), (catalogue.branch_team_name(jkt),),
+            "cabang",
+            "Dimas Pratama",
+            Role.BRANCH_STAFF,
+            (jkt,),
+            (catalogue.branch_team_name(jkt),),
             _skills(SkillKind.PURPOSE, [Purpose.ROUTINE, Purpose.PROSPECT, Purpose.COMPLAINT])
             + _skills(SkillKind.SERVICE, CS_SERVICES, 4)
-            + _skills(SkillKind.CHANNEL, [Channel.IN_PERSON]) + _languages("id", "jv"), True,
+            + _skills(SkillKind.CHANNEL, [Channel.IN_PERSON])
+            + _languages("id", "jv"),
+            True,
         ),
         "kiosk": _Person("kiosk", "Kios Lobi Jakarta Pusat", Role.KIOSK, (jkt,), password=True),
     }
@@ -89,37 +116,75 @@ def _roster_people(rng: random.Random) -> list[_Person]:
     names = NamePool()
     people: list[_Person] = []
 
-    def person(role: str, branches: tuple[str, ...], teams: tuple[str, ...],
-               skills: tuple[tuple[str, str, int], ...]) -> None:
-        people.append(_Person("", names.full_name(rng, titles=False), role, branches, teams, skills))
+    def person(
+        role: str,
+        branches: tuple[str, ...],
+        teams: tuple[str, ...],
+        skills: tuple[tuple[str, str, int], ...],
+    ) -> None:
+        people.append(
+            _Person("", names.full_name(rng, titles=False), role, branches, teams, skills)
+        )
 
     for facts in catalogue.BRANCHES:
         code, team = facts.code, (catalogue.branch_team_name(facts.code),)
         extra = (REGIONAL_LANGUAGE[code],) if code in REGIONAL_LANGUAGE else ()
-        person(Role.SUPERVISOR, (code,), team,
-               _skills(SkillKind.PURPOSE, Purpose.values, 4) + _languages("id", *extra))
-        person(Role.BRANCH_STAFF, (code,), team,
-               _skills(SkillKind.PURPOSE, [Purpose.ROUTINE])
-               + _skills(SkillKind.SERVICE, TELLER_SERVICES, 4) + _languages("id", *extra))
-        person(Role.BRANCH_STAFF, (code,), team,
-               _skills(SkillKind.PURPOSE, [Purpose.ROUTINE, Purpose.PROSPECT, Purpose.COMPLAINT])
-               + _skills(SkillKind.SERVICE, CS_SERVICES) + _languages("id", *extra))
-        person(Role.BRANCH_STAFF, (code,), (*team, catalogue.PRIORITY_TEAM),
-               _skills(SkillKind.PURPOSE, [Purpose.SPECIAL_REQUEST, Purpose.COMPLAINT], 4)
-               + _skills(SkillKind.SERVICE, SPECIALIST_SERVICES, 4) + _languages("id", "en"))
+        person(
+            Role.SUPERVISOR,
+            (code,),
+            team,
+            _skills(SkillKind.PURPOSE, Purpose.values, 4) + _languages("id", *extra),
+        )
+        person(
+            Role.BRANCH_STAFF,
+            (code,),
+            team,
+            _skills(SkillKind.PURPOSE, [Purpose.ROUTINE])
+            + _skills(SkillKind.SERVICE, TELLER_SERVICES, 4)
+            + _languages("id", *extra),
+        )
+        person(
+            Role.BRANCH_STAFF,
+            (code,),
+            team,
+            _skills(SkillKind.PURPOSE, [Purpose.ROUTINE, Purpose.PROSPECT, Purpose.COMPLAINT])
+            + _skills(SkillKind.SERVICE, CS_SERVICES)
+            + _languages("id", *extra),
+        )
+        person(
+            Role.BRANCH_STAFF,
+            (code,),
+            (*team, catalogue.PRIORITY_TEAM),
+            _skills(SkillKind.PURPOSE, [Purpose.SPECIAL_REQUEST, Purpose.COMPLAINT], 4)
+            + _skills(SkillKind.SERVICE, SPECIALIST_SERVICES, 4)
+            + _languages("id", "en"),
+        )
     for i in range(5):
         channels = REMOTE_CHANNELS[: 3 + i]
-        person(Role.AGENT, (), (catalogue.CONTACT_CENTRE_TEAM,),
-               _skills(SkillKind.PURPOSE, [Purpose.ROUTINE, Purpose.PROSPECT])
-               + _skills(SkillKind.CHANNEL, channels, 2 + i % 3)
-               + _languages("id", *(("zh",) if i == 2 else ("en",) if i % 2 else ())))
+        person(
+            Role.AGENT,
+            (),
+            (catalogue.CONTACT_CENTRE_TEAM,),
+            _skills(SkillKind.PURPOSE, [Purpose.ROUTINE, Purpose.PROSPECT])
+            + _skills(SkillKind.CHANNEL, channels, 2 + i % 3)
+            + _languages("id", *(("zh",) if i == 2 else ("en",) if i % 2 else ())),
+        )
     for _ in range(2):
-        person(Role.AGENT, (), (catalogue.COMPLAINTS_TEAM,),
-               _skills(SkillKind.PURPOSE, [Purpose.COMPLAINT], 5)
-               + _skills(SkillKind.CHANNEL, REMOTE_CHANNELS, 4) + _languages("id"))
+        person(
+            Role.AGENT,
+            (),
+            (catalogue.COMPLAINTS_TEAM,),
+            _skills(SkillKind.PURPOSE, [Purpose.COMPLAINT], 5)
+            + _skills(SkillKind.CHANNEL, REMOTE_CHANNELS, 4)
+            + _languages("id"),
+        )
     for code in (catalogue.HOME_BRANCH_CODE, catalogue.BRANCHES[2].code):
-        person(Role.TECHNICIAN, (code,), (), _skills(SkillKind.PURPOSE, [Purpose.ROUTINE])
-               + _languages("id"))
+        person(
+            Role.TECHNICIAN,
+            (code,),
+            (),
+            _skills(SkillKind.PURPOSE, [Purpose.ROUTINE]) + _languages("id"),
+        )
     return people
 
 
@@ -169,6 +234,7 @@ def create_roster(business: Business, rng: random.Random) -> Roster:
 
 
 def _file(roster: Roster, spec: _Person, user: User, staff: Staff) -> None:
+    roster.service_skills[staff.pk] = {v for k, v, _l in spec.skills if k == SkillKind.SERVICE}
     if spec.password:
         roster.users[spec.username] = user
     if spec.role == Role.AGENT:

@@ -193,7 +193,11 @@ SCRIPTS: dict[str, list[Script]] = {
 }
 
 VISIT_NOTES = [
-    "", "", "", "", "",
+    "",
+    "",
+    "",
+    "",
+    "",
     "Mau setor tunai untuk usaha",
     "Kartu hilang",
     "Ganti buku tabungan",
@@ -204,12 +208,20 @@ VISIT_NOTES = [
 ]
 
 OUTCOMES = {
-    Purpose.ROUTINE: ["Selesai.", "Kartu baru diserahkan.", "Data diperbarui.", "Setoran diterima."],
+    Purpose.ROUTINE: [
+        "Selesai.",
+        "Kartu baru diserahkan.",
+        "Data diperbarui.",
+        "Setoran diterima.",
+    ],
     Purpose.COMPLAINT: [
         "Laporan dicatat, investigasi dibuka.",
         "Dana dikembalikan.",
         "Diteruskan ke kepala cabang.",
     ],
-    Purpose.SPECIAL_REQUEST: ["Berkas lengkap, diteruskan ke analis.", "Surat siap diambil 2 hari lagi."],
+    Purpose.SPECIAL_REQUEST: [
+        "Berkas lengkap, diteruskan ke analis.",
+        "Surat siap diambil 2 hari lagi.",
+    ],
     Purpose.PROSPECT: ["Rekening baru dibuka.", "Brosur diberikan, akan dihubungi kembali."],
 }

@@ -48,8 +48,9 @@ def status_changed(before: str, after: str) -> Entry:
     return EventKind.STATUS_CHANGED, f"{before} → {after}", {"before": before, "after": after}
 
 
-def visit_checked_in(ticket: str, service_name: str, branch_name: str, service_code: str,
-                     purpose: str) -> Entry:
+def visit_checked_in(
+    ticket: str, service_name: str, branch_name: str, service_code: str, purpose: str
+) -> Entry:
     return (
         EventKind.VISIT_CHECKED_IN,
         f"{ticket} · {service_name} · {branch_name}",

@@ -38,7 +38,7 @@ from layani.customers.models import (
     MembershipTier,
 )
 from layani.demo import catalogue
-from layani.demo.bulk_load import relax_checks_for_bulk_load, reserve_ids, write_rows
+from layani.demo.bulk_load import relaxed_checks, reserve_ids, write_rows
 from layani.demo.demo_conversations import CHANNEL_WEIGHTS, PURPOSE_WEIGHTS
 from layani.demo.people import EMAIL_DOMAINS, WHAT_MATTERS, NamePool, mobile_number
 from layani.demo.staff_roster import Roster
@@ -51,22 +51,61 @@ DAY = 86_400.0
 ALTERNATE_NUMBERS = 2 * 10**9  # a second, disjoint range of demo numbers for collisions
 
 CUSTOMER_COLUMNS = (
-    "id", "full_name", "search_name", "status", "membership_number", "tier", "member_since",
-    "language", "what_matters", "what_matters_tags", "what_matters_updated_at",
-    "preferred_staff_id", "created_at", "updated_at",
+    "id",
+    "full_name",
+    "search_name",
+    "status",
+    "membership_number",
+    "tier",
+    "member_since",
+    "language",
+    "what_matters",
+    "what_matters_tags",
+    "what_matters_updated_at",
+    "preferred_staff_id",
+    "created_at",
+    "updated_at",
 )
 IDENTITY_COLUMNS = ("customer_id", "kind", "value", "is_primary", "created_at")
 EVENT_COLUMNS = (
-    "kind", "occurred_at", "customer_id", "conversation_id", "message_id", "visit_id",
-    "branch_id", "actor_id", "summary", "details",
+    "kind",
+    "occurred_at",
+    "customer_id",
+    "conversation_id",
+    "message_id",
+    "visit_id",
+    "branch_id",
+    "actor_id",
+    "summary",
+    "details",
 )
 CONVERSATION_COLUMNS = (
-    "id", "customer_id", "channel", "purpose", "priority", "status", "subject", "assignee_id",
-    "team_id", "branch_id", "created_at", "updated_at", "last_message_at",
+    "id",
+    "customer_id",
+    "channel",
+    "purpose",
+    "priority",
+    "status",
+    "subject",
+    "assignee_id",
+    "team_id",
+    "branch_id",
+    "created_at",
+    "updated_at",
+    "last_message_at",
 )
 MESSAGE_COLUMNS = (
-    "id", "conversation_id", "channel", "direction", "body_text", "body_html", "external_id",
-    "delivery_status", "author_id", "created_at", "status_changed_at",
+    "id",
+    "conversation_id",
+    "channel",
+    "direction",
+    "body_text",
+    "body_html",
+    "external_id",
+    "delivery_status",
+    "author_id",
+    "created_at",
+    "status_changed_at",
 )
 LIVE_CHANNELS = {Channel.WHATSAPP, Channel.TELEGRAM, Channel.MESSENGER, Channel.INSTAGRAM}
 
@@ -82,8 +121,7 @@ class VolumeCounts:
 
     @property
     def rows(self) -> int:
-        return self.customers + self.identities + self.conversations + self.messages + \
-            self.events
+        return self.customers + self.identities + self.conversations + self.messages + self.events
 
 
 def _moment(ts: float) -> datetime:
@@ -104,8 +142,10 @@ class VolumeGenerator:
         self.rng = rng
         self.now = now.timestamp()
         self.names = NamePool()
-        self.slugs = {n: normalise_name(n).replace(" ", "").replace("'", "")
-                      for n in self.names.first + self.names.last}
+        self.slugs = {
+            n: normalise_name(n).replace(" ", "").replace("'", "")
+            for n in self.names.first + self.names.last
+        }
         self.agents = [(s.pk, s.user_id, s.display_name) for s in roster.agents] or [
             (s.pk, s.user_id, s.display_name) for s in roster.supervisors
         ]
@@ -114,9 +154,11 @@ class VolumeGenerator:
         self.labels = {kind: str(IdentityKind(kind).label) for kind in IdentityKind.values}
         self.channels, self.channel_weights = list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values())
         self.purposes, self.purpose_weights = list(PURPOSE_WEIGHTS), list(PURPOSE_WEIGHTS.values())
-        self.taken = set(CustomerIdentity.objects.filter(
-            kind__in=[IdentityKind.PHONE, IdentityKind.WHATSAPP, IdentityKind.EMAIL]
-        ).values_list("value", flat=True))
+        self.taken = set(
+            CustomerIdentity.objects.filter(
+                kind__in=[IdentityKind.PHONE, IdentityKind.WHATSAPP, IdentityKind.EMAIL]
+            ).values_list("value", flat=True)
+        )
         self.customer_pool: tuple[int, int] | list[int] = (0, 0)
         self.customer_since: dict[int, float] | list[float] = []
 
@@ -130,11 +172,11 @@ class VolumeGenerator:
             chunk = _Chunk()
             for cid in range(first_id + start, first_id + min(start + CUSTOMER_CHUNK, count)):
                 since.append(self._customer(cid, chunk))
-            with transaction.atomic():
-                relax_checks_for_bulk_load()
+            with transaction.atomic(), relaxed_checks():
                 counts.customers += write_rows(Customer, CUSTOMER_COLUMNS, chunk.customers)
-                counts.identities += write_rows(CustomerIdentity, IDENTITY_COLUMNS,
-                                                chunk.identities)
+                counts.identities += write_rows(
+                    CustomerIdentity, IDENTITY_COLUMNS, chunk.identities
+                )
                 counts.events += write_rows(TimelineEvent, EVENT_COLUMNS, chunk.events)
             progress.update(len(chunk.customers))
         self.customer_pool = (first_id, count)
@@ -150,8 +192,13 @@ class VolumeGenerator:
         status = CustomerStatus.PROSPECT if roll < 0.1 else CustomerStatus.CUSTOMER
         member_number = tier = member_since = None
         if roll > 0.75:
-            tier = (MembershipTier.PLATINUM if roll > 0.975 else MembershipTier.GOLD
-                    if roll > 0.9 else MembershipTier.SILVER)
+            tier = (
+                MembershipTier.PLATINUM
+                if roll > 0.975
+                else MembershipTier.GOLD
+                if roll > 0.9
+                else MembershipTier.SILVER
+            )
             member_number = f"SN{cid:010d}"
             member_since = _moment(created_ts - rng.uniform(0, 3650) * DAY).date()
         what_matters, tags, wm_at = "", "[]", None
@@ -161,10 +208,24 @@ class VolumeGenerator:
             tags = json.dumps(tag_list)
             wm_at = _moment(created_ts + rng.uniform(0, self.now - created_ts))
             actor = rng.choice(self.agents)
-        chunk.customers.append((
-            cid, full_name, normalise_name(full_name), status, member_number, tier or "",
-            member_since, "id", what_matters, tags, wm_at, None, created, wm_at or created,
-        ))
+        chunk.customers.append(
+            (
+                cid,
+                full_name,
+                normalise_name(full_name),
+                status,
+                member_number,
+                tier or "",
+                member_since,
+                "id",
+                what_matters,
+                tags,
+                wm_at,
+                None,
+                created,
+                wm_at or created,
+            )
+        )
         events = chunk.events
         phone = self._unique(lambda k: mobile_number(cid + k * ALTERNATE_NUMBERS))
         identities = [(IdentityKind.PHONE, phone)]
@@ -173,21 +234,60 @@ class VolumeGenerator:
         if rng.random() < 0.5:
             local = ".".join(self.slugs[p] for p in parts[:: max(len(parts) - 1, 1)])
             domain = rng.choice(EMAIL_DOMAINS)
-            identities.append((IdentityKind.EMAIL,
-                               self._unique(lambda k: f"{local}{cid}{'x' * k}@{domain}")))
+            identities.append(
+                (IdentityKind.EMAIL, self._unique(lambda k: f"{local}{cid}{'x' * k}@{domain}"))
+            )
         for kind, value in identities:
             chunk.identities.append((cid, kind, value, True, created))
-            events.append((
-                EventKind.IDENTITY_ADDED, created, cid, None, None, None, None, None,
-                f"{self.labels[kind]}: {value}", f'{{"kind": "{kind}", "value": "{value}"}}',
-            ))
-        events.append((EventKind.CUSTOMER_CREATED, created, cid, None, None, None, None, None,
-                       full_name, f'{{"status": "{status}"}}'))
+            events.append(
+                (
+                    EventKind.IDENTITY_ADDED,
+                    created,
+                    cid,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    f"{self.labels[kind]}: {value}",
+                    f'{{"kind": "{kind}", "value": "{value}"}}',
+                )
+            )
+        events.append(
+            (
+                EventKind.CUSTOMER_CREATED,
+                created,
+                cid,
+                None,
+                None,
+                None,
+                None,
+                None,
+                full_name,
+                f'{{"status": "{status}"}}',
+            )
+        )
         if wm_at is not None:
-            details = json.dumps({"before": {"text": "", "tags": []},
-                                  "after": {"text": what_matters, "tags": json.loads(tags)}})
-            events.append((EventKind.WHAT_MATTERS_CHANGED, wm_at, cid, None, None, None, None,
-                           actor[1] if actor else None, what_matters[:200], details))
+            details = json.dumps(
+                {
+                    "before": {"text": "", "tags": []},
+                    "after": {"text": what_matters, "tags": json.loads(tags)},
+                }
+            )
+            events.append(
+                (
+                    EventKind.WHAT_MATTERS_CHANGED,
+                    wm_at,
+                    cid,
+                    None,
+                    None,
+                    None,
+                    None,
+                    actor[1] if actor else None,
+                    what_matters[:200],
+                    details,
+                )
+            )
         return created_ts
 
     def _unique(self, make) -> str:  # type: ignore[no-untyped-def]
@@ -226,18 +326,18 @@ class VolumeGenerator:
             chunk = _Chunk()
             message_id = first_message
             for i, replied in enumerate(replies):
-                message_id = self._conversation(first_conversation + i, message_id, replied,
-                                                chunk)
-            with transaction.atomic():
-                relax_checks_for_bulk_load()
-                counts.conversations += write_rows(Conversation, CONVERSATION_COLUMNS,
-                                                   chunk.conversations)
+                message_id = self._conversation(first_conversation + i, message_id, replied, chunk)
+            with transaction.atomic(), relaxed_checks():
+                counts.conversations += write_rows(
+                    Conversation, CONVERSATION_COLUMNS, chunk.conversations
+                )
                 counts.messages += write_rows(Message, MESSAGE_COLUMNS, chunk.messages)
                 counts.events += write_rows(TimelineEvent, EVENT_COLUMNS, chunk.events)
             progress.update(size)
 
-    def _conversation(self, conversation_id: int, message_id: int, replied: bool,
-                      chunk: _Chunk) -> int:
+    def _conversation(
+        self, conversation_id: int, message_id: int, replied: bool, chunk: _Chunk
+    ) -> int:
         rng = self.rng
         customer_id, since = self._pick_customer()
         channel = rng.choices(self.channels, self.channel_weights)[0]
@@ -245,21 +345,58 @@ class VolumeGenerator:
         script = rng.choice(SCRIPTS[purpose])
         branch_id = rng.choice(self.branch_ids) if channel == Channel.IN_PERSON else None
         team_id = self.team_ids.get(
-            catalogue.COMPLAINTS_TEAM if purpose == Purpose.COMPLAINT
+            catalogue.COMPLAINTS_TEAM
+            if purpose == Purpose.COMPLAINT
             else catalogue.CONTACT_CENTRE_TEAM
         )
         started_ts = since + rng.random() * (self.now - 600 - since)
         started = _moment(started_ts)
         events = chunk.events
         details = f'{{"channel": "{channel}", "purpose": "{purpose}"}}'
-        events.append((EventKind.CONVERSATION_CREATED, started, customer_id, conversation_id,
-                       None, None, branch_id, None, script.subject[:200], details))
+        events.append(
+            (
+                EventKind.CONVERSATION_CREATED,
+                started,
+                customer_id,
+                conversation_id,
+                None,
+                None,
+                branch_id,
+                None,
+                script.subject[:200],
+                details,
+            )
+        )
         html = f"<p>{script.opening}</p>" if channel == Channel.EMAIL else ""
-        chunk.messages.append((message_id, conversation_id, channel, Direction.INBOUND,
-                               script.opening, html, None, DeliveryStatus.RECEIVED, None,
-                               started, None))
-        events.append((EventKind.MESSAGE_IN, started, customer_id, conversation_id, message_id,
-                       None, branch_id, None, script.opening[:200], "{}"))
+        chunk.messages.append(
+            (
+                message_id,
+                conversation_id,
+                channel,
+                Direction.INBOUND,
+                script.opening,
+                html,
+                None,
+                DeliveryStatus.RECEIVED,
+                None,
+                started,
+                None,
+            )
+        )
+        events.append(
+            (
+                EventKind.MESSAGE_IN,
+                started,
+                customer_id,
+                conversation_id,
+                message_id,
+                None,
+                branch_id,
+                None,
+                script.opening[:200],
+                "{}",
+            )
+        )
         message_id += 1
         last_ts, updated_ts = started_ts, started_ts
         status, assignee_id = ConversationStatus.NEW, None
@@ -267,36 +404,100 @@ class VolumeGenerator:
             agent_id, user_id, agent_name = rng.choice(self.agents)
             assignee_id = agent_id
             assigned_ts = min(started_ts + rng.uniform(60, 1_200), self.now)
-            events.append((EventKind.ASSIGNED, _moment(assigned_ts), customer_id,
-                           conversation_id, None, None, branch_id, user_id, agent_name,
-                           f'{{"assignee": {agent_id}}}'))
+            events.append(
+                (
+                    EventKind.ASSIGNED,
+                    _moment(assigned_ts),
+                    customer_id,
+                    conversation_id,
+                    None,
+                    None,
+                    branch_id,
+                    user_id,
+                    agent_name,
+                    f'{{"assignee": {agent_id}}}',
+                )
+            )
             last_ts = min(assigned_ts + rng.uniform(60, 7_200), self.now)
             replied_at = _moment(last_ts)
             text = script.reply.replace("{name}", "Bapak/Ibu")
             delivery = DeliveryStatus.READ if channel in LIVE_CHANNELS else DeliveryStatus.SENT
-            chunk.messages.append((message_id, conversation_id, channel, Direction.OUTBOUND,
-                                   text, f"<p>{text}</p>" if html else "", None, delivery,
-                                   agent_id, replied_at, _moment(min(last_ts + 30, self.now))))
-            events.append((EventKind.MESSAGE_OUT, replied_at, customer_id, conversation_id,
-                           message_id, None, branch_id, user_id, text[:200], "{}"))
+            chunk.messages.append(
+                (
+                    message_id,
+                    conversation_id,
+                    channel,
+                    Direction.OUTBOUND,
+                    text,
+                    f"<p>{text}</p>" if html else "",
+                    None,
+                    delivery,
+                    agent_id,
+                    replied_at,
+                    _moment(min(last_ts + 30, self.now)),
+                )
+            )
+            events.append(
+                (
+                    EventKind.MESSAGE_OUT,
+                    replied_at,
+                    customer_id,
+                    conversation_id,
+                    message_id,
+                    None,
+                    branch_id,
+                    user_id,
+                    text[:200],
+                    "{}",
+                )
+            )
             message_id += 1
             roll = rng.random()
-            status = (ConversationStatus.CLOSED if roll < 0.35 else ConversationStatus.RESOLVED
-                      if roll < 0.85 else ConversationStatus.OPEN)
+            status = (
+                ConversationStatus.CLOSED
+                if roll < 0.35
+                else ConversationStatus.RESOLVED
+                if roll < 0.85
+                else ConversationStatus.OPEN
+            )
             updated_ts = min(last_ts + rng.uniform(60, 3_600), self.now)
-            events.append((EventKind.STATUS_CHANGED, _moment(updated_ts), customer_id,
-                           conversation_id, None, None, branch_id, user_id,
-                           f"{ConversationStatus.NEW} → {status}",
-                           f'{{"before": "{ConversationStatus.NEW}", "after": "{status}"}}'))
-        chunk.conversations.append((
-            conversation_id, customer_id, channel, purpose, 2, status, script.subject,
-            assignee_id, team_id, branch_id, started, _moment(updated_ts), _moment(last_ts),
-        ))
+            events.append(
+                (
+                    EventKind.STATUS_CHANGED,
+                    _moment(updated_ts),
+                    customer_id,
+                    conversation_id,
+                    None,
+                    None,
+                    branch_id,
+                    user_id,
+                    f"{ConversationStatus.NEW} → {status}",
+                    f'{{"before": "{ConversationStatus.NEW}", "after": "{status}"}}',
+                )
+            )
+        chunk.conversations.append(
+            (
+                conversation_id,
+                customer_id,
+                channel,
+                purpose,
+                2,
+                status,
+                script.subject,
+                assignee_id,
+                team_id,
+                branch_id,
+                started,
+                _moment(updated_ts),
+                _moment(last_ts),
+            )
+        )
         return message_id
 
 
-def generate_volume(roster: Roster, *, customers: int, conversations: int, rng: random.Random,
-                    now: datetime) -> VolumeCounts:
+def generate_volume(
+    roster: Roster, *, customers: int, conversations: int, rng: random.Random, now: datetime
+) -> VolumeCounts:
     counts = VolumeCounts()
     began = time.monotonic()
     generator = VolumeGenerator(rng, roster, now)
@@ -308,8 +509,9 @@ def generate_volume(roster: Roster, *, customers: int, conversations: int, rng: 
     if conversations:
         if not generator.customer_pool or generator.customer_pool == (0, 0):
             raise ValueError("Conversations need customers: pass --customers as well.")
-        with tqdm(total=conversations, desc="conversations", unit="row",
-                  file=sys.stderr) as progress:
+        with tqdm(
+            total=conversations, desc="conversations", unit="row", file=sys.stderr
+        ) as progress:
             generator.conversations(conversations, counts, progress)
     counts.seconds = time.monotonic() - began
     return counts

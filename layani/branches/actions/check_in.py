@@ -1,8 +1,8 @@
 """Getting into the queue: kiosk check-in, remote join, and an appointment's arrival."""
 
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction

@@ -24,15 +24,33 @@ class Command(BaseCommand):
     help = "Load the demo business (Bank Sentosa Nusantara), or generate bulk benchmark data."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--customers", type=int, default=None,
-                            help="Generate this many customers (benchmark volume).")
-        parser.add_argument("--conversations", type=int, default=None,
-                            help="Generate this many conversations (benchmark volume).")
-        parser.add_argument("--random-seed", type=int, default=DEFAULT_SEED,
-                            help="Seed of the random generator (same seed, same data).")
+        parser.add_argument(
+            "--customers",
+            type=int,
+            default=None,
+            help="Generate this many customers (benchmark volume).",
+        )
+        parser.add_argument(
+            "--conversations",
+            type=int,
+            default=None,
+            help="Generate this many conversations (benchmark volume).",
+        )
+        parser.add_argument(
+            "--random-seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help="Seed of the random generator (same seed, same data).",
+        )
 
-    def handle(self, *args: Any, customers: int | None, conversations: int | None,
-               random_seed: int, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        customers: int | None,
+        conversations: int | None,
+        random_seed: int,
+        **options: Any,
+    ) -> None:
         rng = random.Random(random_seed)
         if customers is None and conversations is None:
             self._demo(rng)
@@ -49,22 +67,31 @@ class Command(BaseCommand):
         business, roster = create_base(rng)
         counts = seed_demo_history(business, roster, rng)
         seconds = (timezone.now() - started).total_seconds()
-        self.stdout.write(self.style.SUCCESS(
-            f"Loaded the demo business in {seconds:.1f} s: {len(business.branches)} branches, "
-            f"{len(business.services)} services, {counts.customers} customers, "
-            f"{counts.conversations} conversations ({counts.messages} messages), "
-            f"{counts.visits} visits."
-        ))
-        self.stdout.write(f"Sign in with (password {DEMO_PASSWORD}): "
-                          + ", ".join(username for username, _role, _text in DEMO_LOGINS))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded the demo business in {seconds:.1f} s: {len(business.branches)} branches, "
+                f"{len(business.services)} services, {counts.customers} customers, "
+                f"{counts.conversations} conversations ({counts.messages} messages), "
+                f"{counts.visits} visits."
+            )
+        )
+        self.stdout.write(
+            f"Sign in with (password {DEMO_PASSWORD}): "
+            + ", ".join(username for username, _role, _text in DEMO_LOGINS)
+        )
 
     def _volume(self, rng: random.Random, customers: int, conversations: int) -> None:
         if not demo_business_exists():
             self.stdout.write("Creating the demo business (branches, services, staff) first.")
             create_base(rng)
         try:
-            counts = generate_volume(load_roster(), customers=customers,
-                                     conversations=conversations, rng=rng, now=timezone.now())
+            counts = generate_volume(
+                load_roster(),
+                customers=customers,
+                conversations=conversations,
+                rng=rng,
+                now=timezone.now(),
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if is_postgresql():
@@ -73,9 +100,11 @@ class Command(BaseCommand):
         for name, count in rows_written(counts):
             self.stdout.write(f"  {name:<16} {count:>10,}")
         rate = counts.rows / counts.seconds if counts.seconds else 0.0
-        self.stdout.write(self.style.SUCCESS(
-            f"Wrote {counts.rows:,} rows in {counts.seconds:.1f} s ({rate:,.0f} rows/s)."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Wrote {counts.rows:,} rows in {counts.seconds:.1f} s ({rate:,.0f} rows/s)."
+            )
+        )
 
 
 def analyze_tables() -> float:
