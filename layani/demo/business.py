@@ -69,15 +69,3 @@ def _create_counters(branch: Branch, services: dict[str, Service]) -> list[Count
         counter.services.set([services[code] for code in facts.service_codes])
         counters.append(counter)
     return counters
-
-
-def load_business() -> Business:
-    """The demo business as it is in the database (after an earlier seed)."""
-    codes = [b.code for b in catalogue.BRANCHES]
-    return Business(
-        branches={b.code: b for b in Branch.objects.filter(code__in=codes)},
-        services={
-            s.code: s for s in Service.objects.filter(code__in=[s.code for s in catalogue.SERVICES])
-        },
-        teams={t.name: t for t in Team.objects.filter(name__in=[t.name for t in catalogue.TEAMS])},
-    )

@@ -181,7 +181,7 @@ COUNTERS: list[CounterFacts] = [
     CounterFacts(1, "Loket 1 · Teller", _CASH),
     CounterFacts(2, "Loket 2 · Teller", _CASH),
     CounterFacts(3, "Loket 3 · Customer Service", _CUSTOMER_SERVICE),
-    CounterFacts(4, "Meja 4 · Kredit & Prioritas", _SPECIALIST + ("buka-rekening",)),
+    CounterFacts(4, "Meja 4 · Kredit & Prioritas", (*_SPECIALIST, "buka-rekening")),
 ]
 
 

@@ -1,20 +1,29 @@
 """Walk-ins at the demo bank's branches: months of served tickets and today's live queue.
 
-Rows match what `branches.actions.check_in_visit` writes (ticket numbers per branch,
-service and day in the branch's zone, the `TicketSequence` counter, the check-in event),
-plus the called / finished / no-show transitions the counter actions record.
+Rows match what the branch actions write: `check_in_visit` (ticket number per branch,
+service and day in the branch's zone, the `TicketSequence` counter, `queue_since`, the
+check-in event) and the counter actions (called to a counter, finished, no-show, with the
+timeline rows they record: a call is logged even for an anonymous ticket, the rest only
+on a known customer's timeline).
 """
 
 import random
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 
-from layani.branches.actions import format_ticket
-from layani.branches.models import Branch, Service, TicketSequence, Visit, VisitStatus
+from layani.branches.models import (
+    Branch,
+    Counter,
+    PriorityCategory,
+    Service,
+    TicketSequence,
+    Visit,
+    VisitStatus,
+)
 from layani.conversations.models import TimelineEvent
 from layani.core.choices import Purpose
 from layani.customers.models import Customer, CustomerStatus
@@ -28,14 +37,24 @@ from layani.demo.texts import OUTCOMES, VISIT_NOTES
 from layani.staff.models import Staff
 
 BATCH = 1_000
-# The queue issue adds `queue_since` (the arrival used for fairness; check-in for walk-ins).
-_HAS_QUEUE_SINCE = any(f.name == "queue_since" for f in Visit._meta.get_fields())
+# What matters (tags) that earns a place ahead in the queue, by the branch's policy.
+PRIORITY_TAGS = {
+    "lansia": PriorityCategory.ELDERLY,
+    "disabilitas": PriorityCategory.DISABLED,
+    "prioritas-antrean": PriorityCategory.PREGNANT,
+}
+CALL_REASONS = ["score"] * 8 + ["max_wait", "ratio"]
 
 
 @dataclass
 class _Ticket:
     visit: Visit
     events: list[tuple[entries.Entry, datetime, User | None]]
+
+
+def format_ticket(service: Service, sequence: int) -> str:
+    """As `branches.actions.check_in.format_ticket`: prefix and at least three digits."""
+    return f"{service.ticket_prefix}{sequence:03d}"
 
 
 class VisitGenerator:
@@ -56,6 +75,9 @@ class VisitGenerator:
         self.known = [c for c in customers if c.status == CustomerStatus.CUSTOMER]
         self.prospects = [c for c in customers if c.status == CustomerStatus.PROSPECT]
         self.sequences: dict[tuple[int, int, date], int] = defaultdict(int)
+        self.counter_services = {
+            facts.number: set(facts.service_codes) for facts in catalogue.COUNTERS
+        }
 
     def generate_history(self) -> int:
         """Every opening day of the window before today, in every branch."""
@@ -73,31 +95,33 @@ class VisitGenerator:
         return len(tickets)
 
     def generate_today(self, branch_code: str, *, done: int, waiting: int) -> int:
-        """A live queue: some already served today, one at the counter, some waiting."""
+        """A live queue: some visitors already served today, some still waiting."""
         branch = self.business.branches[branch_code]
         zone = ZoneInfo(branch.timezone)
         now = self.window.now
-        local_midnight = now.astimezone(zone).replace(hour=0, minute=1, second=0, microsecond=0)
-        start = max(local_midnight, now - timedelta(hours=3))
+        local_start = datetime.combine(now.astimezone(zone).date(), time(0, 1), zone)
+        start = max(local_start, now - timedelta(hours=3))
         moments = sorted(
-            self.window.moment_between(self.rng, start, now) for _ in range(done + 1 + waiting)
+            self.window.moment_between(self.rng, start, now) for _ in range(done + waiting)
         )
-        tickets = []
-        for i, moment in enumerate(moments):
-            status = (
-                VisitStatus.DONE
-                if i < done
-                else VisitStatus.SERVING
-                if i == done
-                else VisitStatus.WAITING
+        tickets = [
+            self._ticket(
+                branch,
+                zone,
+                moment,
+                VisitStatus.DONE if i < done else VisitStatus.WAITING,
+                until=now,
             )
-            tickets.append(self._ticket(branch, zone, moment, status, until=now))
+            for i, moment in enumerate(moments)
+        ]
         self._save(tickets)
         return len(tickets)
 
     # --- one day, one ticket ---------------------------------------------------------------
 
-    def _day(self, branch: Branch, zone: ZoneInfo, day: date, periods) -> list[_Ticket]:  # type: ignore[no-untyped-def]
+    def _day(
+        self, branch: Branch, zone: ZoneInfo, day: date, periods: list[tuple[time, time]]
+    ) -> list[_Ticket]:
         rng = self.rng
         busy = 1.4 if day.weekday() == 0 else 1.0  # Monday mornings are the busiest
         count = int(rng.randint(5, 9) if day.weekday() == 5 else rng.randint(9, 18) * busy)
@@ -124,23 +148,29 @@ class VisitGenerator:
         rng = self.rng
         if rng.random() < 0.2:
             return None  # took a ticket without identifying themself
-        pool = (
-            self.prospects
-            if service.purpose == Purpose.PROSPECT and rng.random() < 0.7
-            else self.known
-        )
+        prospect = service.purpose == Purpose.PROSPECT and rng.random() < 0.7
+        pool = self.prospects if prospect else self.known
         for _ in range(5):
             candidate = rng.choice(pool)
             if candidate.created_at <= at:
                 return candidate
         return None
 
-    def _server(self, branch: Branch, customer: Customer | None) -> Staff:
+    def _counter(self, branch: Branch, service: Service) -> Counter:
+        counters = [
+            c
+            for c in self.business.counters[branch.code]
+            if service.code in self.counter_services[c.number]
+        ]
+        return self.rng.choice(counters)
+
+    def _server(self, branch: Branch, service: Service, customer: Customer | None) -> Staff:
         servers = self.roster.branch_servers[branch.code]
         preferred = customer.preferred_staff if customer else None
         if preferred is not None and preferred in servers and self.rng.random() < 0.8:
             return preferred  # continuity: the customer's own staff member
-        return self.rng.choice(servers)
+        skilled = [s for s in servers if service.code in self.roster.service_skills.get(s.pk, ())]
+        return self.rng.choice(skilled or servers)
 
     def _ticket(
         self, branch: Branch, zone: ZoneInfo, checked_in: datetime, status: str, *, until: datetime
@@ -153,6 +183,7 @@ class VisitGenerator:
         sequence = self.sequences[key]
         ticket = format_ticket(service, sequence)
         customer = self._customer(service, checked_in)
+        tags = customer.what_matters_tags if customer else []
         visit = Visit(
             branch=branch,
             service=service,
@@ -163,58 +194,47 @@ class VisitGenerator:
             ticket_number=ticket,
             status=status,
             note=rng.choice(VISIT_NOTES),
+            priority_category=next((PRIORITY_TAGS[t] for t in tags if t in PRIORITY_TAGS), ""),
             checked_in_at=checked_in,
+            queue_since=checked_in,
         )
-        if _HAS_QUEUE_SINCE:
-            visit.queue_since = checked_in
+        local = checked_in.astimezone(zone)
+        wait = timedelta(minutes=rng.uniform(2, 35 if local.weekday() == 0 else 22))
         events: list[tuple[entries.Entry, datetime, User | None]] = []
         if customer is not None:
             kiosk = self.roster.kiosk_users.get(branch.code)
-            events.append(
-                (
-                    entries.visit_checked_in(
-                        ticket, service.name_id, branch.name, service.code, service.purpose
-                    ),
-                    checked_in,
-                    kiosk,
-                )
-            )
+            estimate = max(1, round(wait.total_seconds() / 60 * rng.uniform(0.7, 1.3)))
+            entry = entries.visit_checked_in(ticket, service, branch.name, visit.note, estimate)
+            events.append((entry, checked_in, kiosk))
         if status in (VisitStatus.WAITING, VisitStatus.CANCELLED):
             return _Ticket(visit, events)
-        server = self._server(branch, customer)
-        wait = timedelta(minutes=rng.uniform(2, 35 if checked_in.weekday() == 0 else 22))
+        server, counter = self._server(branch, service, customer), self._counter(branch, service)
         called = min(checked_in + wait, until)
-        visit.called_at, visit.served_by = called, server
+        visit.called_at, visit.served_by, visit.counter = called, server, counter
+        reason = rng.choice(CALL_REASONS)
+        group = "priority" if visit.priority_category or (customer and customer.tier) else "normal"
         events.append(
-            (entries.visit_called(ticket, server.pk, server.display_name), called, server.user)
+            (entries.visit_called(ticket, counter.name, reason, group), called, server.user)
         )
         if status == VisitStatus.NO_SHOW:
-            visit.finished_at = min(called + timedelta(minutes=3), until)
-            events.append((entries.visit_no_show(ticket), visit.finished_at, server.user))
+            visit.finished_at = min(called + timedelta(minutes=4), until)
+            visit.recall_count = 2
+            if customer is not None:
+                events.append((entries.visit_no_show(ticket, 2), visit.finished_at, server.user))
             return _Ticket(visit, events)
         visit.serving_started_at = min(called + timedelta(seconds=rng.randint(40, 180)), until)
-        if status == VisitStatus.SERVING:
-            return _Ticket(visit, events)
-        serve = timedelta(
-            minutes=max(
-                2.0,
-                rng.gauss(service.default_handling_minutes, service.default_handling_minutes / 3),
-            )
-        )
+        minutes = service.default_handling_minutes
+        serve = timedelta(minutes=max(2.0, rng.gauss(minutes, minutes / 3)))
         visit.finished_at = min(visit.serving_started_at + serve, until)
         visit.outcome_note = rng.choice(OUTCOMES[service.purpose])
-        events.append(
-            (
-                entries.visit_finished(
-                    ticket,
-                    service.name_id,
-                    int((called - checked_in).total_seconds()),
-                    int((visit.finished_at - visit.serving_started_at).total_seconds()),
-                ),
-                visit.finished_at,
-                server.user,
+        if customer is not None:
+            entry = entries.visit_finished(
+                visit.outcome_note or ticket,
+                service.code,
+                int((called - checked_in).total_seconds()),
+                int((visit.finished_at - visit.serving_started_at).total_seconds()),
             )
-        )
+            events.append((entry, visit.finished_at, server.user))
         return _Ticket(visit, events)
 
     # --- writing ---------------------------------------------------------------------------
@@ -243,23 +263,10 @@ class VisitGenerator:
 
     def save_ticket_sequences(self) -> None:
         """The counters `check_in_visit` keeps, so the next real check-in continues from here."""
-        existing = {
-            (s.branch_id, s.service_id, s.service_day): s
-            for s in TicketSequence.objects.filter(
-                service_day__gte=min((k[2] for k in self.sequences), default=date.today())
-            )
-        }
-        new, changed = [], []
-        for (branch_id, service_id, day), last in self.sequences.items():
-            row = existing.get((branch_id, service_id, day))
-            if row is None:
-                new.append(
-                    TicketSequence(
-                        branch_id=branch_id, service_id=service_id, service_day=day, last_value=last
-                    )
-                )
-            elif row.last_value < last:
-                row.last_value = last
-                changed.append(row)
-        TicketSequence.objects.bulk_create(new, batch_size=BATCH)
-        TicketSequence.objects.bulk_update(changed, ["last_value"])
+        TicketSequence.objects.bulk_create(
+            [
+                TicketSequence(branch_id=b, service_id=s, service_day=day, last_value=last)
+                for (b, s, day), last in self.sequences.items()
+            ],
+            batch_size=BATCH,
+        )

@@ -7,6 +7,7 @@ record, and describe the transitions whose actions come with later issues the sa
 
 from typing import Any
 
+from layani.branches.models import Service
 from layani.conversations.models import EventKind
 from layani.core.choices import Channel
 from layani.customers.models import IdentityKind
@@ -49,26 +50,34 @@ def status_changed(before: str, after: str) -> Entry:
 
 
 def visit_checked_in(
-    ticket: str, service_name: str, branch_name: str, service_code: str, purpose: str
+    ticket: str, service: Service, branch_name: str, note: str, estimated_minutes: int
 ) -> Entry:
-    return (
-        EventKind.VISIT_CHECKED_IN,
-        f"{ticket} · {service_name} · {branch_name}",
-        {"service": service_code, "purpose": purpose},
-    )
+    details: dict[str, Any] = {
+        "service": service.code,
+        "purpose": service.purpose,
+        "source": "kiosk",
+        "estimated_minutes": estimated_minutes,
+    }
+    if note:
+        details["note"] = note
+    return EventKind.VISIT_CHECKED_IN, f"{ticket} · {service.name_id} · {branch_name}", details
 
 
-def visit_called(ticket: str, staff_id: int, staff_name: str) -> Entry:
-    return EventKind.VISIT_CALLED, f"{ticket} · {staff_name}", {"staff": staff_id}
+def visit_called(ticket: str, counter_name: str, reason: str, group: str) -> Entry:
+    details = {"counter": counter_name, "reason": reason, "group": group}
+    return EventKind.VISIT_CALLED, f"{ticket} → {counter_name}", details
 
 
-def visit_finished(ticket: str, service_name: str, wait_seconds: int, serve_seconds: int) -> Entry:
-    return (
-        EventKind.VISIT_FINISHED,
-        f"{ticket} · {service_name}",
-        {"wait_seconds": wait_seconds, "serve_seconds": serve_seconds},
-    )
+def visit_finished(
+    summary: str, service_code: str, waited_seconds: int, served_seconds: int
+) -> Entry:
+    details = {
+        "service": service_code,
+        "waited_seconds": waited_seconds,
+        "served_seconds": served_seconds,
+    }
+    return EventKind.VISIT_FINISHED, summary[:200], details
 
 
-def visit_no_show(ticket: str) -> Entry:
-    return EventKind.VISIT_NO_SHOW, ticket, {}
+def visit_no_show(ticket: str, recalls: int) -> Entry:
+    return EventKind.VISIT_NO_SHOW, ticket, {"recalls": recalls}
