@@ -15,6 +15,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     PHONE = "phone", _("Phone")
     WHATSAPP = "whatsapp", _("WhatsApp")
+    SMS = "sms", _("SMS")
     TELEGRAM = "telegram", _("Telegram")
     MESSENGER = "messenger", _("Messenger")
     INSTAGRAM = "instagram", _("Instagram")

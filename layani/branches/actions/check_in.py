@@ -32,10 +32,14 @@ from layani.customers.models import Customer
 
 
 def next_ticket_sequence(branch: Branch, service: Service, day: object) -> int:
-    """Take the next number for (branch, service, day) under a row lock; call inside atomic."""
-    TicketSequence.objects.get_or_create(branch=branch, service=service, service_day=day)
+    """Take the next number for the service's prefix at (branch, day) under a row lock.
+
+    Call inside a transaction.
+    """
+    prefix = service.ticket_prefix
+    TicketSequence.objects.get_or_create(branch=branch, prefix=prefix, service_day=day)
     sequence = TicketSequence.objects.select_for_update().get(
-        branch=branch, service=service, service_day=day
+        branch=branch, prefix=prefix, service_day=day
     )
     sequence.last_value += 1
     sequence.save(update_fields=["last_value"])

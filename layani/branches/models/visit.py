@@ -126,8 +126,9 @@ class Visit(models.Model):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         constraints = [
+            # The display calls tickets by number: one number means one visitor per day.
             models.UniqueConstraint(
-                fields=["branch", "service", "service_day", "ticket_sequence"],
+                fields=["branch", "service_day", "ticket_number"],
                 name="visit_ticket_unique_per_day",
             ),
             # One counter never holds two visitors at once.
@@ -170,19 +171,23 @@ class WaitEstimate(models.Model):
 
 
 class TicketSequence(models.Model):
-    """The last ticket number issued per branch, service and day; locked while issuing."""
+    """The last ticket number issued per branch, ticket prefix and day; locked while issuing.
+
+    Services normally have their own prefix, so this is a sequence per service; two services
+    sharing a prefix share the sequence, so a ticket number is never issued twice a day.
+    """
 
     branch = models.ForeignKey(Branch, on_delete=models.CASCADE)
-    service = models.ForeignKey(Service, on_delete=models.CASCADE)
+    prefix = models.CharField(max_length=3)
     service_day = models.DateField()
     last_value = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["branch", "service", "service_day"], name="ticket_sequence_unique"
+                fields=["branch", "prefix", "service_day"], name="ticket_sequence_unique"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.branch_id}/{self.service_id}/{self.service_day}: {self.last_value}"
+        return f"{self.branch_id}/{self.prefix}/{self.service_day}: {self.last_value}"
