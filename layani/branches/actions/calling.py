@@ -255,7 +255,7 @@ def _own_visit(visit: Visit, actor: Actor, allowed: list[str]) -> tuple[Visit, S
     require(actor, Capability.SERVE_VISITS)
     staff = staff_of(actor)
     locked = (
-        Visit.objects.select_for_update()
+        Visit.objects.select_for_update(of=("self",))
         .select_related("branch", "service", "customer", "counter")
         .get(pk=visit.pk)
     )
