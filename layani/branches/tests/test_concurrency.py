@@ -72,7 +72,7 @@ def test_twenty_counters_calling_at_once_call_every_visitor_exactly_once(
                 with lock:
                     called.append(visit.pk)
                 actions.finish_service(visit, outcome_note="", actor=user)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
         finally:
             connections.close_all()
