@@ -7,9 +7,13 @@ counters calling at the same instant are served one after the other and never ge
 same visitor. A partial unique index keeps one counter from holding two visitors.
 """
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,64 +91,82 @@ def _ensure_counter_free(counter: Counter) -> None:
         )
 
 
-def serviceable(counter: Counter, staff: Staff) -> tuple[list[int], dict[str, int]]:
-    """(service ids this counter calls, the staff member's skill level per service code)."""
+def serviceable(counter: Counter, staff: Staff) -> tuple[dict[int, str], dict[str, int]]:
+    """({service id: code} this counter calls, the staff member's skill level per code)."""
     levels = dict(staff.skills.filter(kind=SkillKind.SERVICE).values_list("value", "level"))
-    restricted = list(counter.services.values_list("id", flat=True))
+    restricted = dict(counter.services.values_list("id", "code"))
     if restricted:
         return restricted, levels
-    ids = list(
+    services = dict(
         Service.objects.filter(
             branches=counter.branch_id, code__in=list(levels), is_active=True
-        ).values_list("id", flat=True)
+        ).values_list("id", "code")
     )
-    return ids, levels
+    return services, levels
 
 
 _CANDIDATE_FIELDS = (
     "id",
-    "service__code",
+    "service_id",
     "purpose",
     "queue_since",
     "priority_category",
-    "customer__tier",
+    "customer_tier",
 )
+# Visitors who share these attributes get the same weights; within such a group the one
+# who arrived first always scores highest (aging never decreases), so only each group's
+# head can be the next call. The database returns those heads, not the whole queue.
+_SCORE_GROUP = ["service_id", "purpose", "priority_category", "customer_tier"]
 
 
-def _as_candidates(rows: object) -> list[Candidate]:
+def _as_candidates(rows: Iterable[tuple[Any, ...]], codes: dict[int, str]) -> list[Candidate]:
     return [
         Candidate(
             visit_id=row[0],
-            service_code=row[1],
+            service_code=codes.get(row[1], ""),
             purpose=row[2],
             queue_since=row[3],
             category=row[4] or "",
             tier=row[5] or "",
         )
-        for row in rows  # type: ignore[attr-defined]
+        for row in rows
     ]
 
 
-def candidates_for(counter: Counter, service_ids: list[int], now: datetime) -> list[Candidate]:
-    """Who this counter may call now: visitors transferred to it first, else its services."""
+def candidates_for(
+    counter: Counter, service_ids: list[int], now: datetime, codes: dict[int, str]
+) -> list[Candidate]:
+    """Who this counter may call now: visitors transferred to it first, else the head of
+    each group of equal visitors in its services."""
     reserved = Visit.objects.filter(
         status=VisitStatus.WAITING, reserved_counter=counter
     ).values_list(*_CANDIDATE_FIELDS)
-    found = _as_candidates(reserved)
+    found = _as_candidates(reserved, codes)
     if found:
         return found
-    rows = Visit.objects.filter(
-        branch_id=counter.branch_id,
-        status=VisitStatus.WAITING,
-        service_id__in=service_ids,
-        reserved_counter__isnull=True,
-        queue_since__lte=now + APPOINTMENT_LEAD,
-    ).values_list(*_CANDIDATE_FIELDS)
-    return _as_candidates(rows)
+    heads = (
+        Visit.objects.filter(
+            branch_id=counter.branch_id,
+            status=VisitStatus.WAITING,
+            service_id__in=service_ids,
+            reserved_counter__isnull=True,
+            queue_since__lte=now + APPOINTMENT_LEAD,
+        )
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F(f) for f in _SCORE_GROUP],
+                order_by=[F("queue_since"), F("id")],
+            )
+        )
+        .filter(place=1)
+        .values_list(*_CANDIDATE_FIELDS)
+    )
+    return _as_candidates(heads, codes)
 
 
-def _mark_called(visit: Visit, counter: Counter, staff: Staff, now: datetime) -> Visit:
-    updated = Visit.objects.filter(pk=visit.pk, status=VisitStatus.WAITING).update(
+def _mark_called(visit_id: int, counter: Counter, staff: Staff, now: datetime) -> Visit:
+    updated = Visit.objects.filter(pk=visit_id, status=VisitStatus.WAITING).update(
         status=VisitStatus.CALLED,
         counter=counter,
         served_by=staff,
@@ -153,14 +175,19 @@ def _mark_called(visit: Visit, counter: Counter, staff: Staff, now: datetime) ->
     )
     if updated != 1:  # cannot happen under the branch lock; kept as the last guard
         raise Conflict(_("This visitor was already called."), code="already_called")
-    visit.refresh_from_db()
+    visit = Visit.objects.select_related("branch", "service", "customer", "counter").get(
+        pk=visit_id
+    )
     settle_estimates(visit)
     return visit
 
 
 def _lock_branch_queue(branch_id: int) -> QueueState:
-    QueueState.objects.get_or_create(branch_id=branch_id)
-    return QueueState.objects.select_for_update().get(branch_id=branch_id)
+    state = QueueState.objects.select_for_update().filter(branch_id=branch_id).first()
+    if state is None:
+        QueueState.objects.get_or_create(branch_id=branch_id)
+        state = QueueState.objects.select_for_update().get(branch_id=branch_id)
+    return state
 
 
 def call_next(counter: Counter, *, actor: Actor) -> Visit:
@@ -171,10 +198,10 @@ def call_next(counter: Counter, *, actor: Actor) -> Visit:
         state = _lock_branch_queue(counter.branch_id)
         counter = _lock_counter(counter, staff)
         _ensure_counter_free(counter)
-        service_ids, levels = serviceable(counter, staff)
+        services, levels = serviceable(counter, staff)
         policy = policy_of(counter.branch)
         decision: Decision | None = choose_next(
-            candidates_for(counter, service_ids, now),
+            candidates_for(counter, list(services), now, services),
             weights_of(policy),
             now,
             skill_levels=levels,
@@ -182,8 +209,7 @@ def call_next(counter: Counter, *, actor: Actor) -> Visit:
         )
         if decision is None:
             raise Conflict(_("Nobody is waiting for this counter."), code="queue_empty")
-        visit = Visit.objects.select_related("service", "customer").get(pk=decision.visit_id)
-        visit = _mark_called(visit, counter, staff, now)
+        visit = _mark_called(decision.visit_id, counter, staff, now)
         state.ratio_position = decision.next_ratio_position
         state.last_called_at = now
         state.save(update_fields=["ratio_position", "last_called_at"])
@@ -211,12 +237,12 @@ def call_specific(counter: Counter, visit: Visit, *, reason: str, actor: Actor) 
         _lock_branch_queue(counter.branch_id)
         counter = _lock_counter(counter, staff)
         _ensure_counter_free(counter)
-        visit = Visit.objects.select_related("service", "customer").get(pk=visit.pk)
-        if visit.branch_id != counter.branch_id:
+        current = Visit.objects.filter(pk=visit.pk).values_list("branch_id", "status").first()
+        if current is None or current[0] != counter.branch_id:
             raise NotFound(_("Ticket not found."), code="visit_not_found")
-        if visit.status != VisitStatus.WAITING:
+        if current[1] != VisitStatus.WAITING:
             raise Conflict(_("This visitor was already called."), code="already_called")
-        visit = _mark_called(visit, counter, staff, now)
+        visit = _mark_called(visit.pk, counter, staff, now)
         _record(
             visit,
             EventKind.VISIT_CALLED,

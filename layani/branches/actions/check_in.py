@@ -149,6 +149,7 @@ def check_in(
             note=note.strip(),
             source=source,
             priority_category=category,
+            customer_tier=customer.tier if customer is not None else "",
             appointment=appointment,
             checked_in_at=now,
             queue_since=queue_since,

@@ -108,7 +108,7 @@ class QueuePolicy(models.Model):
     )
     slot_minutes = models.PositiveSmallIntegerField(_("appointment slot length"), default=15)
     near_front_position = models.PositiveSmallIntegerField(
-        _("tell remote visitors to come when this many are ahead"), default=3
+        _("tell remote visitors to come when their place in line reaches"), default=3
     )
 
     class Meta:
@@ -122,6 +122,8 @@ class QueuePolicy(models.Model):
         _check_weights(self.purpose_weights, "purpose_weights")
         _check_weights(self.service_weights, "service_weights")
         _check_weights(self.category_weights, "category_weights")
+        if self.aging_per_minute < 0:
+            raise ValidationError({"aging_per_minute": _("Waiting must never lower a score.")})
         if self.ratio_normal and not self.ratio_priority:
             raise ValidationError({"ratio_priority": _("Must be at least 1 when a ratio is set.")})
 

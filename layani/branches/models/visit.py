@@ -71,6 +71,9 @@ class Visit(models.Model):
         blank=True,
         default="",
     )
+    customer_tier = models.CharField(
+        _("membership tier at check-in"), max_length=20, blank=True, default=""
+    )
     appointment = models.OneToOneField(
         "branches.Appointment",
         on_delete=models.SET_NULL,

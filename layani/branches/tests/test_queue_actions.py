@@ -240,6 +240,7 @@ def test_remote_visitors_near_the_front_are_told_to_come_once(branch, service, c
     user, counter = clerk_at(1, [service])
     walk_in(branch, service, minutes_ago=9)
     walk_in(branch, service, minutes_ago=8)
+    walk_in(branch, service, minutes_ago=7)
     remote_customer = create_customer(
         CustomerDetails.from_values({"full_name": "Dimas", "phone": "085712345678"}), actor=None
     )
@@ -247,7 +248,7 @@ def test_remote_visitors_near_the_front_are_told_to_come_once(branch, service, c
         branch, service, customer=remote_customer, source=VisitSource.REMOTE, minutes_ago=1
     )
     actions.call_next(counter, actor=user)  # the worker runs notify_near_front after commit
-    assert not OutboxMessage.objects.filter(reason="come_now").exists()  # still 2nd behind 1
+    assert not OutboxMessage.objects.filter(reason="come_now").exists()  # 3rd in line
     visit = Visit.objects.get(status=VisitStatus.CALLED)
     actions.finish_service(visit, outcome_note="", actor=user)
     actions.call_next(counter, actor=user)
@@ -334,7 +335,11 @@ def test_a_closed_branch_refuses_check_in_outside_opening_hours(branch, service)
 
     from layani.branches.models import OpeningHours
 
-    OpeningHours.objects.create(branch=branch, weekday=0, opens_at=time(8), closes_at=time(8, 1))
+    # Open only on a day three days from now: closed today whatever the hour.
+    other_day = (timezone.localdate() + timedelta(days=3)).weekday()
+    OpeningHours.objects.create(
+        branch=branch, weekday=other_day, opens_at=time(8), closes_at=time(15)
+    )
     with pytest.raises(InvalidInput) as excinfo:
         walk_in(branch, service)
     assert excinfo.value.code == "branch_closed"

@@ -179,3 +179,19 @@ def test_staff_skill_pulls_their_strong_service_forward():
 
 def test_empty_queue_has_no_decision():
     assert choose_next([], PolicyWeights(), NOW) is None
+
+
+def group_heads(queue):
+    """The first arrival of each group of visitors who share every weighted attribute."""
+    heads = {}
+    for c in sorted(queue, key=lambda c: (c.queue_since, c.visit_id)):
+        heads.setdefault((c.service_code, c.purpose, c.category, c.tier), c)
+    return list(heads.values())
+
+
+@given(candidates(), policies, st.integers(0, 10))
+def test_deciding_on_group_heads_gives_the_same_call_as_the_whole_queue(queue, policy, position):
+    """call_next only loads each group's head from the database; that must change nothing."""
+    whole = choose_next(queue, policy, NOW, ratio_position=position)
+    heads = choose_next(group_heads(queue), policy, NOW, ratio_position=position)
+    assert whole == heads
