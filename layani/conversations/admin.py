@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from layani.conversations.models import Conversation, Message, TimelineEvent
+from layani.conversations.models import Conversation, Message, OutboxMessage, TimelineEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -44,3 +44,11 @@ class TimelineEventAdmin(ReadOnlyAdmin):
     list_select_related = ["customer", "conversation", "branch", "actor"]
     raw_id_fields = ["customer", "conversation", "visit", "message"]
     date_hierarchy = "occurred_at"
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "channel", "recipient", "reason", "status", "body"]
+    list_filter = ["channel", "reason", "status"]
+    raw_id_fields = ["customer", "visit"]
+    date_hierarchy = "created_at"
