@@ -6,6 +6,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.urls import path
 
+from layani.branches.consumers import DisplayConsumer
+
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
     """Pushes `layani.event` messages from the groups of the user's scope to the browser."""
@@ -43,4 +45,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"event": message["event"], "payload": message["payload"]})
 
 
-websocket_urlpatterns = [path("ws/events/", EventsConsumer.as_asgi())]
+websocket_urlpatterns = [
+    path("ws/events/", EventsConsumer.as_asgi()),
+    path("ws/display/<int:branch_id>/", DisplayConsumer.as_asgi()),
+]
