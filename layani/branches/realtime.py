@@ -13,6 +13,7 @@ from layani.core.events import publish_on_commit
 def visit_payload(visit: Visit) -> dict[str, Any]:
     return {
         "id": visit.pk,
+        "branch_id": visit.branch_id,
         "ticket": visit.ticket_number,
         "status": visit.status,
         "service_id": visit.service_id,

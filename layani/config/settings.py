@@ -143,7 +143,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "layani"},
+            # channels_redis blocks up to 5 s reading; the socket must wait longer than that,
+            # or idle websockets die with a read timeout.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": "layani",
+            },
         }
     }
     HUEY = {

@@ -36,6 +36,8 @@ class Home:
     my_conversations: int = 0
     can_search_customers: bool = False
     can_configure: bool = False
+    can_serve_visits: bool = False
+    can_supervise: bool = False
     is_kiosk: bool = False
 
 
@@ -57,6 +59,8 @@ def home_for(user: AbstractBaseUser | AnonymousUser) -> Home:
         display_name=staff.display_name if staff else user.get_username(),
         can_search_customers=can(user, Capability.VIEW_CUSTOMERS),
         can_configure=can(user, Capability.CONFIGURE),
+        can_serve_visits=can(user, Capability.SERVE_VISITS),
+        can_supervise=can(user, Capability.SUPERVISE),
         is_kiosk=role == Role.KIOSK,
     )
     today = _today_in_each_zone()

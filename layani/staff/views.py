@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from layani.staff.home import home_for
 
@@ -17,4 +17,8 @@ class StaffLogoutView(auth_views.LogoutView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "staff/home.html", {"home": home_for(request.user)})
+    home = home_for(request.user)
+    if home.is_kiosk and len(home.branches) == 1:
+        # A kiosk device has one job: go straight to its check-in screen.
+        return redirect("queue:kiosk", branch_code=home.branches[0].branch.code)
+    return render(request, "staff/home.html", {"home": home})

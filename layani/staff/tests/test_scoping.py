@@ -67,9 +67,12 @@ def test_home_shows_each_role_where_to_go(client, world):
     client.force_login(world["supervisor"])
     html = client.get("/").content.decode()
     assert "Jakarta Pusat" in html and "Makassar" not in html
+    here = world["here"].branch_id
+    assert f"/branch/{here}/counter/" in html and f"/branch/{here}/supervisor/" in html
     client.force_login(world["kiosk"])
-    html = client.get("/").content.decode()
-    assert 'href="/customers/"' not in html
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/q/{world['here'].branch.code}/kiosk/"
     client.force_login(world["admin"])
     html = client.get("/").content.decode()
     assert "/admin/" in html and "/api/v1/docs" in html
