@@ -74,7 +74,7 @@ class VisitGenerator:
         self.shares = [s.share for s in catalogue.SERVICES]
         self.known = [c for c in customers if c.status == CustomerStatus.CUSTOMER]
         self.prospects = [c for c in customers if c.status == CustomerStatus.PROSPECT]
-        self.sequences: dict[tuple[int, int, date], int] = defaultdict(int)
+        self.sequences: dict[tuple[int, str, date], int] = defaultdict(int)
         self.counter_services = {
             facts.number: set(facts.service_codes) for facts in catalogue.COUNTERS
         }
@@ -178,7 +178,7 @@ class VisitGenerator:
         rng = self.rng
         service = rng.choices(self.services, weights=self.shares)[0]
         day = checked_in.astimezone(zone).date()
-        key = (branch.pk, service.pk, day)
+        key = (branch.pk, service.ticket_prefix, day)
         self.sequences[key] += 1
         sequence = self.sequences[key]
         ticket = format_ticket(service, sequence)
@@ -265,8 +265,8 @@ class VisitGenerator:
         """The counters `check_in_visit` keeps, so the next real check-in continues from here."""
         TicketSequence.objects.bulk_create(
             [
-                TicketSequence(branch_id=b, service_id=s, service_day=day, last_value=last)
-                for (b, s, day), last in self.sequences.items()
+                TicketSequence(branch_id=b, prefix=prefix, service_day=day, last_value=last)
+                for (b, prefix, day), last in self.sequences.items()
             ],
             batch_size=BATCH,
         )

@@ -152,16 +152,17 @@ class TestDemoBusiness:
             )
             local_day = visit.checked_in_at.astimezone(ZoneInfo(visit.branch.timezone)).date()
             assert visit.service_day == local_day
-        last = Visit.objects.values("branch", "service", "service_day").annotate(
+        last = Visit.objects.values("branch", "service__ticket_prefix", "service_day").annotate(
             last=Max("ticket_sequence"), count=Count("id")
         )
         sequences = {
-            (s.branch_id, s.service_id, s.service_day): s.last_value
+            (s.branch_id, s.prefix, s.service_day): s.last_value
             for s in TicketSequence.objects.all()
         }
         for row in last:
             assert row["last"] == row["count"]
-            assert sequences[(row["branch"], row["service"], row["service_day"])] == row["last"]
+            key = (row["branch"], row["service__ticket_prefix"], row["service_day"])
+            assert sequences[key] == row["last"]
         home = Branch.objects.get(code=catalogue.HOME_BRANCH_CODE)
         assert Visit.objects.filter(branch=home, status=VisitStatus.WAITING).count() >= 3
 
