@@ -139,6 +139,12 @@ def test_kiosk_check_in_shows_the_ticket_on_a_touch_screen(
     expect(page.locator("#ticket-sent")).to_be_visible()
     save_screenshot(page, "kiosk-portrait-5-sent")
 
+    # Left alone, the ticket screen goes back to the start (20 s; 1 s here).
+    assert page.locator("[data-step=ticket]").get_attribute("data-idle-seconds") == "20"
+    page.evaluate("document.querySelector('[data-step=ticket]').dataset.idleSeconds = '1'")
+    page.dispatch_event("#kiosk-screen", "pointerdown")
+    expect(page.locator("#kiosk-screen [data-step=purpose]")).to_be_visible(timeout=5_000)
+
     wide = touch_page(chromium, LANDSCAPE)
     sign_in(wide, live_server.url, kiosk_user.username)
     take_a_ticket(wide, kiosk_url, "kiosk-landscape")
@@ -221,6 +227,8 @@ def test_remote_join_on_a_phone_then_live_status(
     policy = policy_of(branch)
     policy.slot_minutes = 60
     policy.save()
+    served = check_in_visit(branch=branch, service=service, customer=None, actor=None)
+    Visit.objects.filter(pk=served.pk).update(status=VisitStatus.DONE, finished_at=timezone.now())
     check_in_visit(branch=branch, service=service, customer=None, actor=None)  # one ahead
     page = chromium.new_page(PHONE, phone=True)
     page.goto(live_server.url + reverse("queue:join", args=[branch.code]))
@@ -230,7 +238,7 @@ def test_remote_join_on_a_phone_then_live_status(
     page.locator("#id_name").fill("Dewi")
     save_screenshot(page, "join-phone")
     page.locator("#join-submit").tap()
-    expect(page.locator("#status-ticket")).to_have_text("B002")
+    expect(page.locator("#status-ticket")).to_have_text("B003")
     expect(page.locator("#status-position")).to_have_text("2")
     assert page.locator("#visit-status").get_attribute("hx-trigger") == "every 10s"
     assert horizontal_overflow(page) == 0
@@ -250,5 +258,15 @@ def test_remote_join_on_a_phone_then_live_status(
     expect(page.locator("#booking-code")).to_be_visible()
     code = page.locator("#booking-code").inner_text()
     save_screenshot(page, "booked-phone")
+
+    page.goto(live_server.url + reverse("queue:visit_feedback", args=[served.public_token]))
+    expect(page.locator(".face")).to_have_count(5)
+    page.locator(".face[data-rating='2']").tap()
+    page.locator("#id_comment").fill("Antrean terlalu lama")
+    assert horizontal_overflow(page) == 0
+    save_screenshot(page, "feedback-phone")
+    page.locator("#feedback-submit").tap()
+    expect(page.locator("#feedback")).to_have_attribute("data-state", "thanks")
     chromium.close()
     assert Appointment.objects.get().reference == code
+    assert Visit.objects.get(pk=served.pk).survey_response.rating == 2
