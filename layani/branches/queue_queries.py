@@ -4,7 +4,7 @@ Every function here reads a fixed number of queries whatever the queue's length.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Min, Q
@@ -27,7 +27,7 @@ from layani.feedback.models import SurveyResponse
 DISPLAY_CALLS = 8
 
 
-def service_day(branch: Branch, now: datetime | None = None) -> object:
+def service_day(branch: Branch, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(ZoneInfo(branch.timezone)).date()
 
 

@@ -44,3 +44,9 @@ def test_inactive_user_cannot_sign_in(client, agent):
     User.objects.filter(pk=agent.pk).update(is_active=False)
     response = client.post("/login/", {"username": agent.username, "password": PASSWORD})
     assert response.status_code == 200
+
+
+def test_a_kiosk_device_stays_signed_in_for_a_month(client, make_person):
+    kiosk = make_person("kiosk")
+    client.post("/login/", {"username": kiosk.username, "password": PASSWORD})
+    assert client.session.get_expiry_age() == 60 * 60 * 24 * 30
