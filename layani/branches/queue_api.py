@@ -62,12 +62,12 @@ def _visit(request: HttpRequest, visit_id: int) -> Visit:
     return visit
 
 
-def _ticket(checked_in: actions.CheckIn) -> TicketOut:
-    return TicketOut(
-        visit=VisitOut.from_orm(checked_in.visit),
-        position=checked_in.estimate.position,
-        estimated_wait_minutes=checked_in.estimate.minutes,
-    )
+def _ticket(checked_in: actions.CheckIn) -> dict[str, object]:
+    return {
+        "visit": checked_in.visit,
+        "position": checked_in.estimate.position,
+        "estimated_wait_minutes": checked_in.estimate.minutes,
+    }
 
 
 @router.get("/branches/{branch_id}/queue", response=QueueOut, summary="Live queue of a branch")
