@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Min, Q
+from django.db.models.functions import Abs
 from django.utils import timezone
 
 from layani.branches.estimates import Estimate, estimate_for
@@ -148,15 +149,12 @@ def estimate_errors(branch: Branch, *, since: datetime) -> dict[int, tuple[int, 
         WaitEstimate.objects.filter(
             branch=branch, given_at__gte=since, actual_seconds__isnull=False
         )
-        .values_list("service_id", "estimated_seconds", "actual_seconds")
+        .values("service_id")
+        .annotate(mae=Avg(Abs(F("estimated_seconds") - F("actual_seconds"))), n=Count("id"))
+        .values_list("service_id", "mae", "n")
         .order_by()
     )
-    sums: dict[int, list[int]] = {}
-    for service_id, estimated, actual in rows.iterator(chunk_size=2000):
-        total = sums.setdefault(service_id, [0, 0])
-        total[0] += abs(estimated - actual)
-        total[1] += 1
-    return {sid: (round(s / n), n) for sid, (s, n) in sums.items()}
+    return {service_id: (round(mae), n) for service_id, mae, n in rows}
 
 
 @dataclass

@@ -4,10 +4,16 @@ Until the channel adapters exist, `deliver_outbox_message` is the outbox sender:
 the message sent and keeps it, so a demo or a test shows exactly what would have gone out.
 """
 
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 
 from layani.conversations.models import OutboxMessage, OutboxStatus
 from layani.core.events import enqueue_on_commit
+
+if TYPE_CHECKING:
+    from layani.branches.models import Visit
+    from layani.customers.models import Customer
 
 
 def queue_outbox_message(
@@ -17,8 +23,8 @@ def queue_outbox_message(
     body: str,
     reason: str,
     link: str = "",
-    customer: object = None,
-    visit: object = None,
+    customer: "Customer | None" = None,
+    visit: "Visit | None" = None,
 ) -> OutboxMessage:
     message = OutboxMessage.objects.create(
         channel=channel,

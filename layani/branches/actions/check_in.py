@@ -1,7 +1,7 @@
 """Getting into the queue: kiosk check-in, remote join, and an appointment's arrival."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ from layani.core.types import Actor
 from layani.customers.models import Customer
 
 
-def next_ticket_sequence(branch: Branch, service: Service, day: object) -> int:
+def next_ticket_sequence(branch: Branch, service: Service, day: date) -> int:
     """Take the next number for the service's prefix at (branch, day) under a row lock.
 
     Call inside a transaction.
