@@ -80,14 +80,21 @@ def notify_visitors_near_front(branch_id: int, service_id: int) -> int:
             if not claimed or not to:
                 continue
             with translation.override(settings.LANGUAGE_CODE):
-                body = _(
-                    "%(ticket)s: your turn is close (%(ahead)s ahead of you). "
-                    "Please come to %(branch)s now."
-                ) % {
+                values = {
                     "ticket": visit.ticket_number,
                     "ahead": position - 1,
                     "branch": visit.branch.name,
                 }
+                if position == 1:
+                    body = _("%(ticket)s: you are next. Please come to %(branch)s now.") % values
+                else:
+                    body = (
+                        _(
+                            "%(ticket)s: your turn is close (%(ahead)s ahead of you). "
+                            "Please come to %(branch)s now."
+                        )
+                        % values
+                    )
             queue_outbox_message(
                 channel=Channel.WHATSAPP,
                 recipient=to,

@@ -5,8 +5,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from layani.branches.estimates import Estimate, give_estimate
@@ -177,6 +178,12 @@ def check_in(
     return CheckIn(visit=visit, estimate=estimate)
 
 
+def _stored_visitor_name(e164: str) -> str:
+    """A placeholder name, stored in the site's language whatever the kiosk shows."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Visitor %(phone)s") % {"phone": e164}
+
+
 def recognise_or_record_customer(
     *, phone: str = "", membership_number: str = "", name: str = "", purpose: str, actor: Actor
 ) -> Customer | None:
@@ -208,7 +215,7 @@ def recognise_or_record_customer(
     return create_customer(
         CustomerDetails.from_values(
             {
-                "full_name": name.strip() or _("Visitor %(phone)s") % {"phone": e164},
+                "full_name": name.strip() or _stored_visitor_name(e164),
                 "status": status,
                 "phone": e164,
             }

@@ -93,7 +93,10 @@ class QueuePolicy(models.Model):
     ratio_normal = models.PositiveSmallIntegerField(
         _("ratio: normal calls"),
         default=0,
-        help_text=_("With 2 here and 1 below: 1 priority call, then 2 normal, and so on. 0 = off."),
+        help_text=_(
+            "Normal calls per cycle; with 1 priority call and 2 normal calls the branch calls "
+            "1 priority visitor, then 2 others, and so on. 0 = no ratio."
+        ),
     )
     ratio_priority = models.PositiveSmallIntegerField(_("ratio: priority calls"), default=1)
     recall_limit = models.PositiveSmallIntegerField(_("recalls before no-show"), default=2)
@@ -106,7 +109,9 @@ class QueuePolicy(models.Model):
     appointments_per_slot = models.PositiveSmallIntegerField(
         _("appointments per slot and service"), default=2
     )
-    slot_minutes = models.PositiveSmallIntegerField(_("appointment slot length"), default=15)
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("appointment slot length (minutes)"), default=15
+    )
     near_front_position = models.PositiveSmallIntegerField(
         _("tell remote visitors to come when their place in line reaches"), default=3
     )

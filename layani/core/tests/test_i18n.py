@@ -138,9 +138,11 @@ def test_every_message_is_translated(indonesian):
 
 def test_translations_keep_every_placeholder(indonesian):
     for entry in indonesian.translated_entries():
-        assert sorted(NAMED_PLACEHOLDER.findall(entry.msgstr)) == sorted(
-            NAMED_PLACEHOLDER.findall(entry.msgid)
-        ), entry.msgid
+        translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+        for translation in translations:
+            assert sorted(NAMED_PLACEHOLDER.findall(translation)) == sorted(
+                NAMED_PLACEHOLDER.findall(entry.msgid)
+            ), entry.msgid
 
 
 def test_key_terms_read_as_indonesian_customer_service(indonesian):
