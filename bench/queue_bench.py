@@ -44,9 +44,7 @@ def main() -> None:
             "DEBUG": "1",
             "LAYANI_BENCH_CHILD": "1",
         }
-        subprocess.run(
-            [sys.executable, "-m", "layani", "migrate", "-v0"], env=env, check=True
-        )
+        subprocess.run([sys.executable, "-m", "layani", "migrate", "-v0"], env=env, check=True)
         subprocess.run([sys.executable, *sys.argv], env=env, check=True)
         return
     run(args)

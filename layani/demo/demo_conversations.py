@@ -8,8 +8,10 @@ assignment events use the shape in `timeline_entries`.
 
 import html
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.contrib.auth.models import User
 
@@ -57,7 +59,7 @@ PURPOSE_WEIGHTS = {
 # Channels where staff document the contact as notes rather than exchange messages.
 DOCUMENTED = {Channel.PHONE, Channel.CALLBACK, Channel.IN_PERSON}
 # How long a first reply typically takes, in minutes, by channel.
-REPLY_MINUTES = {Channel.EMAIL: (30, 600), Channel.PORTAL: (60, 900)}
+REPLY_MINUTES: dict[str, tuple[int, int]] = {Channel.EMAIL: (30, 600), Channel.PORTAL: (60, 900)}
 LIVE_REPLY = (1, 25)
 
 
@@ -72,7 +74,10 @@ class _Story:
     )
 
 
-def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
+K = TypeVar("K", bound=str)
+
+
+def _weighted(rng: random.Random, weights: Mapping[K, int]) -> K:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -309,10 +314,11 @@ class ConversationGenerator:
         conversation = story.conversation
         channel = conversation.channel
         if channel in DOCUMENTED:
-            prefix = {
+            prefixes: dict[str, str] = {
                 Channel.IN_PERSON: "Nasabah datang ke cabang: ",
                 Channel.CALLBACK: "Telepon balik: ",
-            }.get(channel, "Nasabah menelepon: ")
+            }
+            prefix = prefixes.get(channel, "Nasabah menelepon: ")
             text = (
                 (prefix + text)
                 if direction == Direction.INBOUND

@@ -55,7 +55,7 @@ class _Unique:
     def __init__(self) -> None:
         self.seen: set[str] = set()
 
-    def take(self, make):  # type: ignore[no-untyped-def]
+    def take(self, make):
         while True:
             value = make()
             if value not in self.seen:
@@ -199,7 +199,7 @@ class CustomerGenerator:
                             customer.what_matters, customer.what_matters_tags
                         ),
                         customer=customer,
-                        at=customer.what_matters_updated_at,
+                        at=customer.what_matters_updated_at or customer.created_at,
                         actor=self.rng.choice(self.staff_users),
                     )
                 )

@@ -226,7 +226,7 @@ class VisitGenerator:
         minutes = service.default_handling_minutes
         serve = timedelta(minutes=max(2.0, rng.gauss(minutes, minutes / 3)))
         visit.finished_at = min(visit.serving_started_at + serve, until)
-        visit.outcome_note = rng.choice(OUTCOMES[service.purpose])
+        visit.outcome_note = rng.choice(OUTCOMES[Purpose(service.purpose)])
         if customer is not None:
             entry = entries.visit_finished(
                 visit.outcome_note or ticket,

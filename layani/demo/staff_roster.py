@@ -6,6 +6,7 @@ is the published demo password); everyone else gets an unusable password.
 
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
@@ -63,7 +64,7 @@ class _Person:
     password: bool = False  # a demo sign-in
 
 
-def _skills(kind: str, values: list[str], level: int = 3) -> tuple[tuple[str, str, int], ...]:
+def _skills(kind: str, values: Sequence[str], level: int = 3) -> tuple[tuple[str, str, int], ...]:
     return tuple((kind, value, level) for value in values)
 
 

@@ -290,7 +290,7 @@ class VolumeGenerator:
             )
         return created_ts
 
-    def _unique(self, make) -> str:  # type: ignore[no-untyped-def]
+    def _unique(self, make) -> str:
         k = 0
         value = make(k)
         while value in self.taken:
@@ -312,9 +312,9 @@ class VolumeGenerator:
         if isinstance(pool, tuple):
             first, count = pool
             index = self.rng.randrange(count)
-            return first + index, self.customer_since[index]  # type: ignore[index]
+            return first + index, self.customer_since[index]
         cid = self.rng.choice(pool)
-        return cid, self.customer_since[cid]  # type: ignore[call-overload]
+        return cid, self.customer_since[cid]
 
     def conversations(self, count: int, counts: VolumeCounts, progress: tqdm) -> None:
         for start in range(0, count, CONVERSATION_CHUNK):

@@ -1,12 +1,11 @@
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from layani.staff.home import home_for
 from layani.staff.models import Role
-
 
 KIOSK_SESSION_SECONDS = 60 * 60 * 24 * 30
 
