@@ -232,6 +232,9 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="Measure existing databases, do not re-seed."
     )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="Measure every scale this many times, in turn."
+    )
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
@@ -239,21 +242,43 @@ def main() -> None:
         print(json.dumps(measure(args.samples, args.warmup)))
         return
     OUT.mkdir(parents=True, exist_ok=True)
-    results: dict[int, dict[str, Any]] = {}
+    prepared: dict[int, dict[str, Any]] = {}
     for scale in scales:
         path = OUT / f"customers-{scale}.json"
-        previous = json.loads(path.read_text()) if args.reuse and path.exists() else {}
-        prepared = (
-            {k: previous[k] for k in ("seed_seconds", "seed_summary") if k in previous}
-            if args.reuse
-            else prepare(scale)
-        )
-        print(f"measuring {scale:,} ...", file=sys.stderr)
-        result = {**prepared, **measure_in_child(scale, args.samples, args.warmup)}
-        path.write_text(json.dumps(result, indent=2))
+        if args.reuse:
+            previous = json.loads(path.read_text()) if path.exists() else {}
+            prepared[scale] = {
+                k: previous[k] for k in ("seed_seconds", "seed_summary") if k in previous
+            }
+        else:
+            prepared[scale] = prepare(scale)
+    # Rounds go over every scale in turn, so load from elsewhere on the machine hits all
+    # scales alike; each statistic reported is the median over the rounds.
+    rounds: dict[int, list[dict[str, Any]]] = {scale: [] for scale in scales}
+    for number in range(1, args.rounds + 1):
+        for scale in scales:
+            print(f"round {number}: measuring {scale:,} ...", file=sys.stderr)
+            measured = measure_in_child(scale, args.samples, args.warmup)
+            print(json.dumps(measured), file=sys.stderr)
+            rounds[scale].append(measured)
+    results = {}
+    for scale in scales:
+        result = {**prepared[scale], **median_of(rounds[scale]), "rounds": rounds[scale]}
+        (OUT / f"customers-{scale}.json").write_text(json.dumps(result, indent=2))
         results[scale] = result
-        print(json.dumps(result), file=sys.stderr)
     print(table(results))
+
+
+def median_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    merged: dict[str, Any] = {"customers": rounds[0]["customers"]}
+    merged["page_queries"] = rounds[0]["page_queries"]
+    for name in ("lookup", "search", "page"):
+        merged[name] = {
+            stat: round(statistics.median(r[name][stat] for r in rounds), 3)
+            for stat in ("n", "p50", "p95", "mean", "max")
+        }
+    merged["load_average_after"] = [r["load_average_after"][0] for r in rounds]
+    return merged
 
 
 if __name__ == "__main__":
