@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import DateTimeField, JSONField, Model
+from django.db.models import DateField, DateTimeField, JSONField, Model
 from django.utils import timezone
 
 BATCH_ROWS = 5_000
@@ -90,6 +90,7 @@ def relaxed_checks() -> Iterator[bool]:
 
 
 def _sqlite_value(value: Any) -> Any:
+    """A date or datetime as Django's SQLite backend stores it."""
     if isinstance(value, datetime):  # what Django's SQLite backend stores: naive UTC text
         return str(value.astimezone(UTC).replace(tzinfo=None))
     if isinstance(value, date):
@@ -111,9 +112,14 @@ def write_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequen
             return written
         placeholders = ", ".join(["%s"] * len(columns))
         sql = f'INSERT INTO "{table}" ({names}) VALUES ({placeholders})'
-        batch: list[list[Any]] = []
+        by_column = {f.column: f for f in model._meta.concrete_fields}
+        dated = [i for i, c in enumerate(columns) if isinstance(by_column[c], DateField)]
+        batch: list[Any] = []
         for row in rows:
-            batch.append([_sqlite_value(v) for v in row])
+            values = list(row)
+            for i in dated:
+                values[i] = _sqlite_value(values[i])
+            batch.append(values)
             if len(batch) >= BATCH_ROWS:
                 cursor.executemany(sql, batch)
                 written += len(batch)

@@ -7,6 +7,7 @@ timeline rows they record: a call is logged even for an anonymous ticket, the re
 on a known customer's timeline).
 """
 
+import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from layani.branches.models import (
     TicketSequence,
     Visit,
     VisitStatus,
+    WaitEstimate,
 )
 from layani.conversations.models import TimelineEvent
 from layani.core.choices import Purpose
@@ -50,6 +52,7 @@ CALL_REASONS = ["score"] * 8 + ["max_wait", "ratio"]
 class _Ticket:
     visit: Visit
     events: list[tuple[entries.Entry, datetime, User | None]]
+    estimate: WaitEstimate
 
 
 def format_ticket(service: Service, sequence: int) -> str:
@@ -75,6 +78,8 @@ class VisitGenerator:
         self.known = [c for c in customers if c.status == CustomerStatus.CUSTOMER]
         self.prospects = [c for c in customers if c.status == CustomerStatus.PROSPECT]
         self.sequences: dict[tuple[int, str, date], int] = defaultdict(int)
+        # Per (branch, service, day): when each earlier ticket was called (None: not yet).
+        self.called_times: dict[tuple[int, int, date], list[datetime | None]] = defaultdict(list)
         self.counter_services = {
             facts.number: set(facts.service_codes) for facts in catalogue.COUNTERS
         }
@@ -200,16 +205,19 @@ class VisitGenerator:
         )
         local = checked_in.astimezone(zone)
         wait = timedelta(minutes=rng.uniform(2, 35 if local.weekday() == 0 else 22))
+        called = None
+        if status not in (VisitStatus.WAITING, VisitStatus.CANCELLED):
+            called = min(checked_in + wait, until)
+        estimate = self._estimate(visit, service, checked_in, called, wait)
         events: list[tuple[entries.Entry, datetime, User | None]] = []
         if customer is not None:
             kiosk = self.roster.kiosk_users.get(branch.code)
-            estimate = max(1, round(wait.total_seconds() / 60 * rng.uniform(0.7, 1.3)))
-            entry = entries.visit_checked_in(ticket, service, branch.name, visit.note, estimate)
+            minutes = math.ceil(estimate.estimated_seconds / 60)
+            entry = entries.visit_checked_in(ticket, service, branch.name, visit.note, minutes)
             events.append((entry, checked_in, kiosk))
-        if status in (VisitStatus.WAITING, VisitStatus.CANCELLED):
-            return _Ticket(visit, events)
+        if called is None:
+            return _Ticket(visit, events, estimate)
         server, counter = self._server(branch, service, customer), self._counter(branch, service)
-        called = min(checked_in + wait, until)
         visit.called_at, visit.served_by, visit.counter = called, server, counter
         reason = rng.choice(CALL_REASONS)
         group = "priority" if visit.priority_category or (customer and customer.tier) else "normal"
@@ -221,7 +229,7 @@ class VisitGenerator:
             visit.recall_count = 2
             if customer is not None:
                 events.append((entries.visit_no_show(ticket, 2), visit.finished_at, server.user))
-            return _Ticket(visit, events)
+            return _Ticket(visit, events, estimate)
         visit.serving_started_at = min(called + timedelta(seconds=rng.randint(40, 180)), until)
         minutes = service.default_handling_minutes
         serve = timedelta(minutes=max(2.0, rng.gauss(minutes, minutes / 3)))
@@ -235,7 +243,33 @@ class VisitGenerator:
                 int((visit.finished_at - visit.serving_started_at).total_seconds()),
             )
             events.append((entry, visit.finished_at, server.user))
-        return _Ticket(visit, events)
+        return _Ticket(visit, events, estimate)
+
+    def _estimate(
+        self,
+        visit: Visit,
+        service: Service,
+        checked_in: datetime,
+        called: datetime | None,
+        wait: timedelta,
+    ) -> WaitEstimate:
+        """The wait the kiosk announced (`give_estimate`), settled at the call."""
+        earlier = self.called_times[(visit.branch.pk, service.pk, visit.service_day)]
+        ahead = sum(1 for at in earlier if at is None or at > checked_in)
+        earlier.append(called)
+        seconds = wait.total_seconds() * self.rng.uniform(0.7, 1.3)
+        if called is None:
+            seconds = (ahead + 1) * service.default_handling_minutes * 60 / 2
+        return WaitEstimate(
+            visit=visit,
+            branch=visit.branch,
+            service=service,
+            given_at=checked_in,
+            position=ahead + 1,
+            estimated_seconds=max(60, int(seconds)),
+            actual_seconds=int((called - checked_in).total_seconds()) if called else None,
+            shown_on="kiosk",
+        )
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -243,6 +277,9 @@ class VisitGenerator:
         for start in range(0, len(tickets), BATCH):
             batch = tickets[start : start + BATCH]
             insert_objects(Visit, [t.visit for t in batch])
+            for ticket in batch:
+                ticket.estimate.visit = ticket.visit
+            insert_objects(WaitEstimate, [t.estimate for t in batch])
             insert_objects(
                 TimelineEvent,
                 [

@@ -13,7 +13,14 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Max
 
-from layani.branches.models import Branch, Service, TicketSequence, Visit, VisitStatus
+from layani.branches.models import (
+    Branch,
+    Service,
+    TicketSequence,
+    Visit,
+    VisitStatus,
+    WaitEstimate,
+)
 from layani.conversations.models import Conversation, EventKind, Message, TimelineEvent
 from layani.core.choices import Purpose
 from layani.customers.identities import normalise_name
@@ -163,6 +170,11 @@ class TestDemoBusiness:
             assert row["last"] == row["count"]
             key = (row["branch"], row["service__ticket_prefix"], row["service_day"])
             assert sequences[key] == row["last"]
+        # Every ticket got a wait estimate at check-in, settled when it was called.
+        assert WaitEstimate.objects.count() == Visit.objects.count()
+        assert not WaitEstimate.objects.filter(
+            visit__called_at__isnull=False, actual_seconds__isnull=True
+        ).exists()
         home = Branch.objects.get(code=catalogue.HOME_BRANCH_CODE)
         assert Visit.objects.filter(branch=home, status=VisitStatus.WAITING).count() >= 3
 
