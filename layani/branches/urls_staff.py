@@ -48,6 +48,7 @@ urlpatterns = [
     # Supervisor: the branch's live picture; opens, closes and staffs counters.
     path("<int:branch_id>/supervisor/", staff.supervisor_page, name="supervisor"),
     path("<int:branch_id>/supervisor/stats/", staff.supervisor_stats, name="supervisor_stats"),
+    path("<int:branch_id>/supervisor/counters/", staff.supervisor_manage, name="supervisor_manage"),
     path(
         "<int:branch_id>/supervisor/counters/<int:counter_id>/staff/",
         staff.supervisor_place_staff,

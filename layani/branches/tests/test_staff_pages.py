@@ -526,3 +526,21 @@ def test_a_display_of_another_branch_or_signed_out_is_refused(make_person, branc
 
     assert async_to_sync(attempt)(stranger) == (False, 4403)
     assert async_to_sync(attempt)(AnonymousUser()) == (False, 4401)
+
+
+def test_supervisor_counter_list_is_reread_after_a_counter_changes(client, branch, make_person):
+    from layani.branches.actions import open_counter
+    from layani.branches.models import Counter
+    from layani.staff.models import Role
+
+    supervisor = make_person(Role.SUPERVISOR, branches=[branch])
+    clerk = make_person(Role.BRANCH_STAFF, branches=[branch], name="Dian Teller")
+    counter = Counter.objects.create(branch=branch, number=7, name="Loket 7")
+    client.force_login(supervisor)
+    page = client.get(f"/branch/{branch.pk}/supervisor/").content.decode()
+    assert 'data-live-events="counter.changed"' in page
+    open_counter(counter, actor=clerk)  # the clerk opens it from their own counter page
+    fragment = client.get(f"/branch/{branch.pk}/supervisor/counters/").content.decode()
+    assert "<html" not in fragment
+    row = fragment[fragment.index(f'data-counter="{counter.pk}"') :]
+    assert "badge-open" in row.split("</li>")[0]

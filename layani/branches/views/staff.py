@@ -516,6 +516,7 @@ def _render_supervisor(
     error: LayaniError | None = None,
     status: int = 200,
     form_errors: dict[int, Any] | None = None,
+    template: str = "branches/staff/supervisor.html",
 ) -> HttpResponse:
     context = _supervisor_context(branch)
     context.update(
@@ -524,13 +525,20 @@ def _render_supervisor(
         staff_choices=list(branch_staff(branch)),
         all_services=list(services_of(branch)),
     )
-    return render(request, "branches/staff/supervisor.html", context, status=status)
+    return render(request, template, context, status=status)
 
 
 @require_GET
 @branch_page(Capability.SUPERVISE)
 def supervisor_page(request: HttpRequest, branch: Branch) -> HttpResponse:
     return _render_supervisor(request, branch)
+
+
+@require_GET
+@branch_page(Capability.SUPERVISE)
+def supervisor_manage(request: HttpRequest, branch: Branch) -> HttpResponse:
+    """The counter management list, re-read when counters open, close or change hands."""
+    return _render_supervisor(request, branch, template="branches/staff/supervisor.html#manage")
 
 
 @require_GET
