@@ -23,7 +23,10 @@ class Customer(models.Model):
     """One file per person, whatever branch or channel they come through."""
 
     full_name = models.CharField(_("full name"), max_length=160)
-    search_name = models.CharField(max_length=160, editable=False, db_index=True)
+    # Searched with LIKE '%…%' through a trigram index on PostgreSQL (migration 0002).
+    # Deliberately no btree index: the planner would walk it in name order to serve
+    # ORDER BY and read most of the table for a common first name (see bench/RESULTS.md).
+    search_name = models.CharField(max_length=160, editable=False)
     status = models.CharField(
         _("status"), max_length=20, choices=CustomerStatus.choices, default=CustomerStatus.CUSTOMER
     )
@@ -56,7 +59,6 @@ class Customer(models.Model):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        indexes = [models.Index(fields=["search_name", "id"], name="customer_name_order")]
 
     def __str__(self) -> str:
         return self.full_name

@@ -125,7 +125,7 @@ def customer_file(
 ) -> CustomerFile:
     customer = access_customer(user, customer_id)
     events = TimelineEvent.objects.filter(customer=customer).select_related(
-        "actor", "branch", "conversation", "visit", "visit__service"
+        "actor", "branch", "conversation"
     )
     timeline = keyset_page(
         events,
