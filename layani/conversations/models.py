@@ -182,15 +182,22 @@ class TimelineEvent(models.Model):
 
     kind = models.CharField(_("kind"), max_length=40, choices=EventKind.choices)
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    # No single-column indexes: the composite timeline indexes below start with these.
     customer = models.ForeignKey(
         "customers.Customer",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="timeline",
+        db_index=False,
     )
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, null=True, blank=True, related_name="timeline"
+        Conversation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="timeline",
+        db_index=False,
     )
     message = models.ForeignKey(
         Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
