@@ -41,7 +41,8 @@ def main() -> None:
         env = {
             **os.environ,
             "DATABASE_URL": f"{BASE}/{DB}",
-            "DEBUG": "1",
+            "SECRET_KEY": "bench-only-secret",
+            "ALLOWED_HOSTS": "localhost",
             "LAYANI_BENCH_CHILD": "1",
         }
         subprocess.run([sys.executable, "-m", "layani", "migrate", "-v0"], env=env, check=True)

@@ -1,28 +1,29 @@
 """Wait estimates: the standard queue-length estimator, and a record of every one we give.
 
-estimate = people ahead x recent mean service time / counters serving the service
-         + half a service time when every such counter is busy (the visitor in front of
-           the queue still waits for someone to finish).
+The counters that can serve the visitor's service form a pool; the visitor waits for
+everyone ahead of them whom that pool also serves, whatever their service:
 
-Recent mean service time: the last `SAMPLE` finished visits of the service at the branch
-over the past week, else the service's default handling time.
+estimate = people ahead (in the pool's services) x recent counter occupancy per visitor
+           / counters in the pool
+         + half an occupancy when every counter of the pool is busy.
+
+Occupancy is call -> finish (walking up, recalls and service), the time a counter is really
+taken, over the last `SAMPLE` finished visits of the pool's services at the branch in the
+past week; the services' default handling time before there is any history. The busy-
+morning run (bench/RESULTS.md) judged the first version, which counted only the visitor's
+own service and start -> finish, as far too optimistic; this one follows what it measured.
 """
 
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Avg, DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
-from layani.branches.models import (
-    Counter,
-    Service,
-    Visit,
-    VisitStatus,
-    WaitEstimate,
-)
+from layani.branches.models import Counter, Service, Visit, VisitStatus, WaitEstimate
 from layani.branches.models.visit import ACTIVE_AT_COUNTER
+from layani.staff.models import SkillKind
 
 SAMPLE = 20
 HISTORY = timedelta(days=7)
@@ -39,45 +40,63 @@ def estimate_seconds(
     return max(0, math.ceil(wait))
 
 
-def mean_service_seconds(service: Service, branch_id: int, now: datetime) -> float:
-    durations = list(
+@dataclass(frozen=True)
+class Pool:
+    """The open counters that can serve a service, and every service they serve."""
+
+    counters: int
+    busy: int
+    service_ids: frozenset[int]
+
+
+def counter_pool(service: Service, branch_id: int) -> Pool:
+    counters = list(
+        Counter.objects.filter(branch_id=branch_id, is_open=True, staff__isnull=False)
+        .prefetch_related("services")
+        .only("id", "staff_id")
+    )
+    skills: dict[int, set[str]] = {}
+    for staff_id, code in (
+        Counter.objects.filter(pk__in=[c.pk for c in counters])
+        .filter(staff__skills__kind=SkillKind.SERVICE)
+        .values_list("staff_id", "staff__skills__value")
+    ):
+        skills.setdefault(staff_id, set()).add(code)
+    codes = dict(Service.objects.filter(branches=branch_id).values_list("code", "id"))
+    serves: dict[int, set[int]] = {}
+    for counter in counters:
+        restricted = {s.pk for s in counter.services.all()}
+        serves[counter.pk] = restricted or {
+            codes[c] for c in skills.get(counter.staff_id or 0, set()) if c in codes
+        }
+    able = [pk for pk, ids in serves.items() if service.pk in ids]
+    busy = set(
+        Visit.objects.filter(counter_id__in=able, status__in=ACTIVE_AT_COUNTER).values_list(
+            "counter_id", flat=True
+        )
+    )
+    pooled = frozenset({service.pk}.union(*(serves[pk] for pk in able)))
+    return Pool(counters=len(able), busy=len(busy), service_ids=pooled)
+
+
+def mean_occupancy_seconds(pool: Pool, service: Service, branch_id: int, now: datetime) -> float:
+    recent = (
         Visit.objects.filter(
             branch_id=branch_id,
-            service=service,
+            service_id__in=pool.service_ids,
             status=VisitStatus.DONE,
             finished_at__gte=now - HISTORY,
-            serving_started_at__isnull=False,
-        )
-        .annotate(
-            took=ExpressionWrapper(
-                F("finished_at") - F("serving_started_at"), output_field=DurationField()
-            )
+            called_at__isnull=False,
         )
         .order_by("-finished_at")
-        .values_list("took", flat=True)[:SAMPLE]
+        .values("id")[:SAMPLE]
     )
-    if not durations:
+    average = Visit.objects.filter(pk__in=recent).aggregate(
+        took=Avg(ExpressionWrapper(F("finished_at") - F("called_at"), output_field=DurationField()))
+    )["took"]
+    if average is None:
         return service.default_handling_minutes * 60.0
-    return sum(d.total_seconds() for d in durations) / len(durations)
-
-
-def counters_serving(service: Service, branch_id: int) -> tuple[int, int]:
-    """(open counters that can serve `service`, how many of them are busy now)."""
-    from layani.staff.models import SkillKind
-
-    open_counters = Counter.objects.filter(branch_id=branch_id, is_open=True, staff__isnull=False)
-    able = open_counters.filter(
-        Q(services=service)
-        | (
-            Q(services__isnull=True)
-            & Q(staff__skills__kind=SkillKind.SERVICE, staff__skills__value=service.code)
-        )
-    ).distinct()
-    counts = able.aggregate(
-        total=Count("id", distinct=True),
-        busy=Count("id", filter=Q(visits__status__in=ACTIVE_AT_COUNTER), distinct=True),
-    )
-    return counts["total"], counts["busy"]
+    return max(1.0, average.total_seconds())
 
 
 @dataclass(frozen=True)
@@ -91,11 +110,11 @@ class Estimate:
         return math.ceil(self.seconds / 60)
 
 
-def people_ahead(visit: Visit) -> int:
+def people_ahead(visit: Visit, service_ids: frozenset[int]) -> int:
     return (
         Visit.objects.filter(
             branch_id=visit.branch_id,
-            service_id=visit.service_id,
+            service_id__in=service_ids,
             status=VisitStatus.WAITING,
         )
         .filter(
@@ -107,15 +126,15 @@ def people_ahead(visit: Visit) -> int:
 
 def estimate_for(visit: Visit, *, now: datetime | None = None) -> Estimate:
     now = now or timezone.now()
-    ahead = people_ahead(visit)
-    total, busy = counters_serving(visit.service, visit.branch_id)
+    pool = counter_pool(visit.service, visit.branch_id)
+    ahead = people_ahead(visit, pool.service_ids)
     seconds = estimate_seconds(
         ahead=ahead,
-        mean_service_seconds=mean_service_seconds(visit.service, visit.branch_id, now),
-        counters=total,
-        all_busy=total == 0 or busy >= total,
+        mean_service_seconds=mean_occupancy_seconds(pool, visit.service, visit.branch_id, now),
+        counters=pool.counters,
+        all_busy=pool.counters == 0 or pool.busy >= pool.counters,
     )
-    return Estimate(position=ahead + 1, seconds=seconds, counters=total)
+    return Estimate(position=ahead + 1, seconds=seconds, counters=pool.counters)
 
 
 def give_estimate(visit: Visit, *, shown_on: str) -> Estimate:

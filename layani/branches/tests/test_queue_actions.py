@@ -343,3 +343,20 @@ def test_a_closed_branch_refuses_check_in_outside_opening_hours(branch, service)
     with pytest.raises(InvalidInput) as excinfo:
         walk_in(branch, service)
     assert excinfo.value.code == "branch_closed"
+
+
+def test_estimates_count_everyone_ahead_for_the_same_counters(
+    branch, service, complaint_service, clerk_at
+):
+    """One clerk serves both services: a complaint visitor waits behind the payment queue."""
+    from layani.branches.estimates import estimate_for
+
+    clerk_at(1, [service, complaint_service])
+    for minutes in (9, 8, 7):
+        walk_in(branch, service, minutes_ago=minutes)
+    visit = walk_in(branch, complaint_service)
+    estimate = estimate_for(visit)
+    assert estimate.position == 4
+    assert estimate.counters == 1
+    # 3 ahead x 10 minutes default handling (no history yet), nobody being served.
+    assert estimate.seconds == 3 * service.default_handling_minutes * 60
