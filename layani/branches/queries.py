@@ -22,6 +22,7 @@ from layani.branches.models import (
     WaitEstimate,
 )
 from layani.branches.queue_queries import service_day
+from layani.core.choices import purpose_order
 from layani.core.errors import NotFound
 from layani.customers.models import IdentityKind
 from layani.feedback.models import SurveyResponse
@@ -88,7 +89,7 @@ def visits_for(user: User) -> QuerySet[Visit]:
 
 
 def services_of(branch: Branch) -> QuerySet[Service]:
-    return branch.services.filter(is_active=True).order_by("purpose", "sort_order", "name_id")
+    return branch.services.filter(is_active=True).order_by(purpose_order(), "sort_order", "name_id")
 
 
 def service_of(branch: Branch, service_id: int) -> Service | None:

@@ -22,6 +22,7 @@ from layani.branches.models import (
 )
 from layani.branches.models.visit import ACTIVE_AT_COUNTER
 from layani.conversations.models import Conversation
+from layani.core.choices import purpose_order
 from layani.customers.queries import OPEN_STATUSES
 from layani.feedback.models import SurveyResponse
 
@@ -84,7 +85,9 @@ def branch_queue(branch: Branch) -> BranchQueue:
     """The supervisor's live picture of one branch today."""
     now = timezone.now()
     day = service_day(branch, now)
-    services = list(branch.services.filter(is_active=True).order_by("purpose", "sort_order"))
+    services = list(
+        branch.services.filter(is_active=True).order_by(purpose_order(), "sort_order", "name_id")
+    )
     lines = {s.pk: ServiceLine(service=s) for s in services}
     today = Visit.objects.filter(branch=branch, service_day=day)
     for row in (

@@ -32,3 +32,15 @@ class Language(models.TextChoices):
     JAVANESE = "jv", _("Javanese")
     SUNDANESE = "su", _("Sundanese")
     MANDARIN = "zh", _("Mandarin")
+
+
+def purpose_order(field: str = "purpose") -> models.Case:
+    """Order rows by purpose as people read them (routine, complaint, special request,
+    prospect), not alphabetically by code."""
+    return models.Case(
+        *[
+            models.When(**{field: value}, then=models.Value(i))
+            for i, value in enumerate(Purpose.values)
+        ],
+        output_field=models.IntegerField(),
+    )
