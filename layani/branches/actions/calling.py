@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layani.branches.actions.check_in import policy_of
-from layani.branches.estimates import settle_estimates
 from layani.branches.models import (
     Counter,
     QueuePolicy,
@@ -175,11 +174,7 @@ def _mark_called(visit_id: int, counter: Counter, staff: Staff, now: datetime) -
     )
     if updated != 1:  # cannot happen under the branch lock; kept as the last guard
         raise Conflict(_("This visitor was already called."), code="already_called")
-    visit = Visit.objects.select_related("branch", "service", "customer", "counter").get(
-        pk=visit_id
-    )
-    settle_estimates(visit)
-    return visit
+    return Visit.objects.select_related("branch", "service", "customer", "counter").get(pk=visit_id)
 
 
 def _lock_branch_queue(branch_id: int) -> QueueState:
@@ -256,10 +251,11 @@ def call_specific(counter: Counter, visit: Visit, *, reason: str, actor: Actor) 
 
 
 def _after_call(visit: Visit) -> None:
+    """Off the hot path, after commit: judge the estimates, tell remote visitors to come."""
     publish_call(visit.branch, visit)
-    from layani.branches.tasks import notify_near_front
+    from layani.branches.tasks import after_call
 
-    enqueue_on_commit(notify_near_front, visit.branch_id, visit.service_id)
+    enqueue_on_commit(after_call, visit.pk, visit.branch_id, visit.service_id)
 
 
 def _record(

@@ -247,7 +247,7 @@ def test_remote_visitors_near_the_front_are_told_to_come_once(branch, service, c
     remote = walk_in(
         branch, service, customer=remote_customer, source=VisitSource.REMOTE, minutes_ago=1
     )
-    actions.call_next(counter, actor=user)  # the worker runs notify_near_front after commit
+    actions.call_next(counter, actor=user)  # the worker runs after_call after commit
     assert not OutboxMessage.objects.filter(reason="come_now").exists()  # 3rd in line
     visit = Visit.objects.get(status=VisitStatus.CALLED)
     actions.finish_service(visit, outcome_note="", actor=user)
