@@ -345,10 +345,8 @@ def test_a_closed_branch_refuses_check_in_outside_opening_hours(branch, service)
     assert excinfo.value.code == "branch_closed"
 
 
-def test_estimates_count_everyone_ahead_for_the_same_counters(
-    branch, service, complaint_service, clerk_at
-):
-    """One clerk serves both services: a complaint visitor waits behind the payment queue."""
+def test_estimates_count_everyone_ahead_in_the_branch(branch, service, complaint_service, clerk_at):
+    """The policy ages everyone, so a complaint visitor waits behind earlier payments too."""
     from layani.branches.estimates import estimate_for
 
     clerk_at(1, [service, complaint_service])
