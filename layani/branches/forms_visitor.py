@@ -10,7 +10,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -21,6 +21,9 @@ from django.utils.translation import pgettext_lazy
 
 from layani.branches.models import PriorityCategory, Service
 from layani.core.choices import Channel
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 SESSION_KEY = "visitor_form_tokens"
 KEEP_TOKENS = 30
@@ -151,10 +154,10 @@ class KioskCheckInForm(forms.Form):
         self.fields["service"].queryset = services  # type: ignore[attr-defined]
 
 
-class KioskAppointmentForm(forms.Form):
-    form_token = forms.CharField(widget=forms.HiddenInput)
-    reference = forms.CharField(
-        label=_("Booking code"),
+def code_field(label: "str | StrPromise") -> forms.CharField:
+    """A short code typed on the kiosk (booking code, ticket number): capitals, no autofill."""
+    return forms.CharField(
+        label=label,
         max_length=12,
         widget=forms.TextInput(
             attrs={
@@ -166,26 +169,24 @@ class KioskAppointmentForm(forms.Form):
         ),
     )
 
+
+def normalise_code(value: object) -> str:
+    return str(value).strip().upper().replace(" ", "")
+
+
+class KioskAppointmentForm(forms.Form):
+    form_token = forms.CharField(widget=forms.HiddenInput)
+    reference = code_field(_("Booking code"))
+
     def clean_reference(self) -> str:
-        return str(self.cleaned_data["reference"]).strip().upper().replace(" ", "")
+        return normalise_code(self.cleaned_data["reference"])
 
 
 class TicketLookupForm(forms.Form):
-    ticket_number = forms.CharField(
-        label=_("Your ticket number"),
-        max_length=12,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "autocapitalize": "characters",
-                "spellcheck": "false",
-                "class": "kiosk-input kiosk-code",
-            }
-        ),
-    )
+    ticket_number = code_field(_("Your ticket number"))
 
     def clean_ticket_number(self) -> str:
-        return str(self.cleaned_data["ticket_number"]).strip().upper().replace(" ", "")
+        return normalise_code(self.cleaned_data["ticket_number"])
 
 
 class SendTicketForm(forms.Form):
