@@ -50,15 +50,6 @@ def access_customer(user: User, customer_id: int) -> Customer:
     return customer
 
 
-def find_customer_by_identity(user: User, kind: str, value: str) -> Customer | None:
-    return (
-        customers_for(user)
-        .filter(identities__kind=kind, identities__value=value)
-        .select_related("preferred_staff")
-        .first()
-    )
-
-
 @dataclass(frozen=True)
 class CustomerQuery:
     """A customer search. `q` guesses what was typed; the other fields are exact."""
