@@ -42,3 +42,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             ).close()
         except psycopg.Error as exc:
             pytest.exit(f"DATABASE_URL is set but PostgreSQL is unreachable: {exc}", returncode=1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_call_config() -> None:
+    """Rolled-back tests reuse primary keys: never let one test see another's cached
+    call-next configuration."""
+    from layani.branches.call_config import forget_all
+
+    forget_all()

@@ -6,3 +6,8 @@ class BranchesConfig(AppConfig):
     name = "layani.branches"
     label = "branches"
     verbose_name = _("Branches")
+
+    def ready(self) -> None:
+        from layani.branches.call_config import connect_invalidation
+
+        connect_invalidation()

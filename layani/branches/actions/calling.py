@@ -1,31 +1,23 @@
 """At the counter: call next, call a ticket out of order, recall, serve, finish, no-show,
 transfer. Every step stamps the visit and writes the customer's timeline.
 
-Concurrency: every call takes the branch's `QueueState` row lock first (PostgreSQL:
-SELECT ... FOR UPDATE; SQLite: the write transaction is taken at BEGIN IMMEDIATE), so two
-counters calling at the same instant are served one after the other and never get the
-same visitor. A partial unique index keeps one counter from holding two visitors.
+Concurrency: every call takes the branch's `QueueState` row lock and the counter's in one
+statement (`call_statements.lock_for_call`; PostgreSQL: SELECT ... FOR UPDATE; SQLite: the
+write transaction is taken at BEGIN IMMEDIATE), so two counters calling at the same instant
+are served one after the other and never get the same visitor. A partial unique index
+keeps one counter from holding two visitors.
 """
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layani.branches.actions.check_in import policy_of
-from layani.branches.models import (
-    Counter,
-    QueuePolicy,
-    QueueState,
-    Service,
-    Visit,
-    VisitStatus,
-)
+from layani.branches.call_config import call_config
+from layani.branches.call_statements import CallLock, lock_for_call, waiting_heads
+from layani.branches.models import Counter, QueueState, Service, Visit, VisitStatus
 from layani.branches.models.visit import ACTIVE_AT_COUNTER
 from layani.branches.realtime import publish_call, publish_queue_changed
 from layani.conversations.models import EventKind
@@ -33,135 +25,47 @@ from layani.conversations.timeline import record_event
 from layani.core.errors import Conflict, InvalidInput, NotFound
 from layani.core.events import enqueue_on_commit
 from layani.core.types import Actor
-from layani.routing.queue_policy import Candidate, Decision, PolicyWeights, choose_next
-from layani.staff.models import SkillKind, Staff
-from layani.staff.permissions import Capability, require, staff_of
+from layani.routing.queue_policy import Decision, choose_next
+from layani.staff.models import Staff
+from layani.staff.permissions import Capability, is_branch_scoped, require, staff_of
 
 # An on-time appointment is not called more than this long before its slot.
 APPOINTMENT_LEAD = timedelta(minutes=5)
 
 
-def weights_of(policy: QueuePolicy) -> PolicyWeights:
-    return PolicyWeights(
-        purpose_weights=policy.purpose_weights,
-        service_weights=policy.service_weights,
-        category_weights=policy.category_weights,
-        skill_weight=policy.skill_weight,
-        aging_per_minute=policy.aging_per_minute,
-        max_wait_minutes=policy.max_wait_minutes,
-        ratio_normal=policy.ratio_normal,
-        ratio_priority=policy.ratio_priority,
-    )
-
-
-def _acting_staff(actor: Actor, counter: Counter) -> Staff:
+def _acting_staff(actor: Actor) -> Staff:
     require(actor, Capability.SERVE_VISITS)
     staff = staff_of(actor)
     if staff is None:
         raise Conflict(_("Only staff can serve at a counter."), code="not_staff")
-    from layani.branches.queries import branch_ids_for
-
-    allowed = branch_ids_for(actor) if actor is not None else []
-    if allowed is not None and counter.branch_id not in allowed:
-        raise NotFound(_("Counter not found."), code="counter_not_found")
     return staff
 
 
-def _lock_counter(counter: Counter, staff: Staff) -> Counter:
-    locked = Counter.objects.select_for_update().select_related("branch").get(pk=counter.pk)
-    if not locked.is_open:
+def _lock_for_call(counter: Counter, staff: Staff, actor: Actor) -> CallLock:
+    """Take the branch queue's and the counter's locks and check the counter may call."""
+    locked = lock_for_call(counter.pk, staff.pk)
+    if locked is None:
+        QueueState.objects.get_or_create(branch_id=counter.branch_id)
+        locked = lock_for_call(counter.pk, staff.pk)
+    if locked is None or (is_branch_scoped(actor) and not locked.staff_in_branch):
+        raise NotFound(_("Counter not found."), code="counter_not_found")
+    if not locked.counter_open:
         raise Conflict(_("This counter is not open."), code="counter_closed", field="counter")
-    if locked.staff_id != staff.pk:
+    if locked.counter_staff_id != staff.pk:
         raise Conflict(
             _("You are not at this counter. Open it first."),
             code="not_at_counter",
             field="counter",
         )
-    return locked
-
-
-def _ensure_counter_free(counter: Counter) -> None:
-    busy = Visit.objects.filter(counter=counter, status__in=ACTIVE_AT_COUNTER).first()
-    if busy is not None:
+    if locked.counter_busy:
+        busy = Visit.objects.filter(counter=counter, status__in=ACTIVE_AT_COUNTER).first()
         raise Conflict(
-            _("Finish or release ticket %(ticket)s first.") % {"ticket": busy.ticket_number},
+            _("Finish or release ticket %(ticket)s first.")
+            % {"ticket": busy.ticket_number if busy else ""},
             code="counter_busy",
             field="counter",
         )
-
-
-def serviceable(counter: Counter, staff: Staff) -> tuple[dict[int, str], dict[str, int]]:
-    """({service id: code} this counter calls, the staff member's skill level per code)."""
-    levels = dict(staff.skills.filter(kind=SkillKind.SERVICE).values_list("value", "level"))
-    restricted = dict(counter.services.values_list("id", "code"))
-    if restricted:
-        return restricted, levels
-    services = dict(
-        Service.objects.filter(
-            branches=counter.branch_id, code__in=list(levels), is_active=True
-        ).values_list("id", "code")
-    )
-    return services, levels
-
-
-_CANDIDATE_FIELDS = (
-    "id",
-    "service_id",
-    "purpose",
-    "queue_since",
-    "priority_category",
-    "customer_tier",
-)
-# Visitors who share these attributes get the same weights; within such a group the one
-# who arrived first always scores highest (aging never decreases), so only each group's
-# head can be the next call. The database returns those heads, not the whole queue.
-_SCORE_GROUP = ["service_id", "purpose", "priority_category", "customer_tier"]
-
-
-def _as_candidates(rows: Iterable[tuple[Any, ...]], codes: dict[int, str]) -> list[Candidate]:
-    return [
-        Candidate(
-            visit_id=row[0],
-            service_code=codes.get(row[1], ""),
-            purpose=row[2],
-            queue_since=row[3],
-            category=row[4] or "",
-            tier=row[5] or "",
-        )
-        for row in rows
-    ]
-
-
-def candidates_for(
-    counter: Counter, service_ids: list[int], now: datetime, codes: dict[int, str]
-) -> list[Candidate]:
-    """Who this counter may call now: visitors transferred to it first, else the head of
-    each group of equal visitors in its services."""
-    reserved = Visit.objects.filter(
-        status=VisitStatus.WAITING, reserved_counter=counter
-    ).values_list(*_CANDIDATE_FIELDS)
-    found = _as_candidates(reserved, codes)
-    if found:
-        return found
-    heads = (
-        Visit.objects.filter(
-            branch_id=counter.branch_id,
-            status=VisitStatus.WAITING,
-            service_id__in=service_ids,
-            reserved_counter__isnull=True,
-            queue_since__lte=now + APPOINTMENT_LEAD,
-        )
-        .annotate(
-            place=Window(
-                RowNumber(),
-                partition_by=[F(f) for f in _SCORE_GROUP],
-                order_by=[F("queue_since"), F("id")],
-            )
-        )
-        .filter(place=1)
-        .values_list(*_CANDIDATE_FIELDS)
-    )
-    return _as_candidates(heads, codes)
+    return locked
 
 
 def _mark_called(visit_id: int, counter: Counter, staff: Staff, now: datetime) -> Visit:
@@ -177,43 +81,48 @@ def _mark_called(visit_id: int, counter: Counter, staff: Staff, now: datetime) -
     return Visit.objects.select_related("branch", "service", "customer", "counter").get(pk=visit_id)
 
 
-def _lock_branch_queue(branch_id: int) -> QueueState:
-    state = QueueState.objects.select_for_update().filter(branch_id=branch_id).first()
-    if state is None:
-        QueueState.objects.get_or_create(branch_id=branch_id)
-        state = QueueState.objects.select_for_update().get(branch_id=branch_id)
-    return state
-
-
 def call_next(counter: Counter, *, actor: Actor) -> Visit:
-    """Call the next visitor for this counter by the branch's policy."""
-    staff = _acting_staff(actor, counter)
+    """Call the next visitor for this counter by the branch's policy.
+
+    On the hot path: one statement takes the locks and reads the checks, one returns the
+    candidates, two mark the visitor called and advance the ratio turn; the counter's
+    services, skills and policy come from `call_config` without a query.
+    """
+    staff = _acting_staff(actor)
     now = timezone.now()
     with transaction.atomic():
-        state = _lock_branch_queue(counter.branch_id)
-        counter = _lock_counter(counter, staff)
-        _ensure_counter_free(counter)
-        services, levels = serviceable(counter, staff)
-        policy = policy_of(counter.branch)
+        locked = _lock_for_call(counter, staff, actor)
+        config = call_config(counter.pk, counter.branch_id, staff.pk, locked.config_version)
+        candidates = waiting_heads(
+            branch_id=counter.branch_id,
+            counter_id=counter.pk,
+            service_ids=list(config.services),
+            queued_before=now + APPOINTMENT_LEAD,
+            codes=config.services,
+        )
         decision: Decision | None = choose_next(
-            candidates_for(counter, list(services), now, services),
-            weights_of(policy),
+            candidates,
+            config.weights,
             now,
-            skill_levels=levels,
-            ratio_position=state.ratio_position,
+            skill_levels=config.skill_levels,
+            ratio_position=locked.ratio_position,
         )
         if decision is None:
             raise Conflict(_("Nobody is waiting for this counter."), code="queue_empty")
         visit = _mark_called(decision.visit_id, counter, staff, now)
-        state.ratio_position = decision.next_ratio_position
-        state.last_called_at = now
-        state.save(update_fields=["ratio_position", "last_called_at"])
+        QueueState.objects.filter(branch_id=counter.branch_id).update(
+            ratio_position=decision.next_ratio_position, last_called_at=now
+        )
         _record(
             visit,
             EventKind.VISIT_CALLED,
             actor,
-            f"{visit.ticket_number} → {counter.name}",
-            {"counter": counter.name, "reason": decision.reason, "group": decision.group},
+            f"{visit.ticket_number} → {visit.counter.name if visit.counter else ''}",
+            {
+                "counter": visit.counter.name if visit.counter else "",
+                "reason": decision.reason,
+                "group": decision.group,
+            },
         )
     _after_call(visit)
     return visit
@@ -221,7 +130,7 @@ def call_next(counter: Counter, *, actor: Actor) -> Visit:
 
 def call_specific(counter: Counter, visit: Visit, *, reason: str, actor: Actor) -> Visit:
     """Call one ticket out of the policy's order; the reason is required and logged."""
-    staff = _acting_staff(actor, counter)
+    staff = _acting_staff(actor)
     reason = reason.strip()
     if not reason:
         raise InvalidInput(
@@ -229,9 +138,7 @@ def call_specific(counter: Counter, visit: Visit, *, reason: str, actor: Actor) 
         )
     now = timezone.now()
     with transaction.atomic():
-        _lock_branch_queue(counter.branch_id)
-        counter = _lock_counter(counter, staff)
-        _ensure_counter_free(counter)
+        _lock_for_call(counter, staff, actor)
         current = Visit.objects.filter(pk=visit.pk).values_list("branch_id", "status").first()
         if current is None or current[0] != counter.branch_id:
             raise NotFound(_("Ticket not found."), code="visit_not_found")

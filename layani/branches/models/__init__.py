@@ -8,7 +8,7 @@ from layani.branches.models.branch import (
     Weekday,
     validate_timezone,
 )
-from layani.branches.models.counter import Counter, QueuePolicy, QueueState
+from layani.branches.models.counter import Counter, QueueConfigStamp, QueuePolicy, QueueState
 from layani.branches.models.visit import (
     PriorityCategory,
     TicketSequence,
@@ -25,6 +25,7 @@ __all__ = [
     "Counter",
     "OpeningHours",
     "PriorityCategory",
+    "QueueConfigStamp",
     "QueuePolicy",
     "QueueState",
     "Service",

@@ -142,3 +142,18 @@ class QueueState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.branch_id}: {self.ratio_position}"
+
+
+class QueueConfigStamp(models.Model):
+    """One row whose version changes whenever anything call-next reads as configuration
+    changes (policies, services, counter services, staff skills).
+
+    Call-next reads the version in the same statement that takes its locks and keeps the
+    configuration it derived in process memory until the version moves
+    (`branches/call_config.py`), so a call costs no configuration queries.
+    """
+
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.version)

@@ -145,6 +145,21 @@ class Visit(models.Model):
             models.Index(fields=["branch", "status", "queue_since"]),
             models.Index(fields=["customer", "-checked_in_at"]),
             models.Index(fields=["branch", "service_day", "status"]),
+            # Call-next walks this from one group of equal visitors to the next
+            # (`branches/call_statements.py`), reading one row per group.
+            models.Index(
+                fields=[
+                    "branch",
+                    "service",
+                    "purpose",
+                    "priority_category",
+                    "customer_tier",
+                    "queue_since",
+                    "id",
+                ],
+                condition=models.Q(status="waiting", reserved_counter__isnull=True),
+                name="visit_waiting_groups",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from layani.branches import actions
-from layani.branches.actions.calling import serviceable
+from layani.branches.call_config import serviceable
 from layani.branches.forms_staff import CallSpecificForm, FinishForm, TransferForm
 from layani.branches.models import Branch, Counter, Service, Visit, VisitStatus
 from layani.branches.models.visit import ACTIVE_AT_COUNTER
@@ -97,7 +97,7 @@ def _my_counter(staff: Staff | None, counters: list[Counter]) -> Counter | None:
 def _queue_lines(desk: CounterDesk) -> None:
     """Waiting counts per service this counter calls, plus visitors transferred to it."""
     assert desk.counter is not None and desk.staff is not None
-    callable_services, _levels = serviceable(desk.counter, desk.staff)
+    callable_services, _levels = serviceable(desk.counter, desk.staff.pk)
     service_ids = list(callable_services)
     counts = waiting_counts(desk.branch, service_ids)
     wanted = set(service_ids)
