@@ -12,6 +12,7 @@ from layani.core.api_auth import api_auth
 from layani.core.api_errors import install_error_handlers
 from layani.customers.api import router as customers_router
 from layani.staff.api import router as staff_router
+from layani.webhooks.api import router as webhooks_router
 
 api = NinjaAPI(
     title="Layani API",
@@ -30,4 +31,5 @@ install_error_handlers(api)
 api.add_router("/customers", customers_router)
 api.add_router("/branches", branches_router)
 api.add_router("/me", staff_router)
+api.add_router("/webhooks", webhooks_router)
 api.add_router("/", queue_router)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "layani.conversations",
     "layani.feedback",
     "layani.demo",
+    "layani.webhooks",
 ]
 
 MIDDLEWARE = [

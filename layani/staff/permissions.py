@@ -20,6 +20,7 @@ class Capability(StrEnum):
     SUPERVISE = "branches.supervise"
     CONFIGURE = "configure"
     MANAGE_TOKENS = "api_tokens.manage"
+    MANAGE_WEBHOOKS = "webhooks.manage"
 
 
 _SERVING = {
