@@ -11,6 +11,7 @@ from layani.branches.queue_api import router as queue_router
 from layani.core.api_auth import api_auth
 from layani.core.api_errors import install_error_handlers
 from layani.customers.api import router as customers_router
+from layani.search.api import router as search_router
 from layani.staff.api import router as staff_router
 from layani.webhooks.api import router as webhooks_router
 
@@ -31,5 +32,6 @@ install_error_handlers(api)
 api.add_router("/customers", customers_router)
 api.add_router("/branches", branches_router)
 api.add_router("/me", staff_router)
+api.add_router("/search", search_router)
 api.add_router("/webhooks", webhooks_router)
 api.add_router("/", queue_router)

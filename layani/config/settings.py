@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "layani.customers",
     "layani.conversations",
     "layani.feedback",
+    "layani.search",
     "layani.demo",
     "layani.webhooks",
 ]

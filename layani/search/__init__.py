@@ -1,0 +1,1 @@
+"""Full-text search over conversations, messages and customers, good in Indonesian."""

@@ -1,0 +1,131 @@
+"""Search results: ranked, paginated, filtered by the base queryset, in a fixed number of
+queries, with a snippet of the original text."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from layani.conversations.models import Conversation, ConversationStatus
+from layani.core.errors import InvalidInput
+from layani.customers.models import Customer
+from layani.language.normalise import query_terms
+from layani.search.queries import make_snippet, search_conversations, search_customers
+
+pytestmark = pytest.mark.django_db
+
+ALL = Conversation.objects.all
+
+
+def count_queries(text, base):
+    with CaptureQueriesContext(connection) as captured:
+        results = search_conversations(text, base=base, limit=5)
+    return len(captured), results
+
+
+@pytest.mark.parametrize("base", ["all", "filtered"])
+def test_the_number_of_queries_does_not_grow_with_the_data(conversation_with, branch, base):
+    def scope():
+        qs = ALL()
+        return qs.filter(branch=branch, status=ConversationStatus.NEW) if base == "filtered" else qs
+
+    conversation_with("Transfer gagal", branch=branch)
+    few, results = count_queries("transfer", scope())
+    assert len(results.hits) == 1
+    for i in range(30):
+        conversation_with(f"Transfer gagal nomor {i}", "transfer lagi", branch=branch)
+    many, results = count_queries("transfer", scope())
+    assert len(results.hits) == 5
+    assert few == many == 2
+
+
+def test_pages_follow_each_other_without_gaps_or_repeats(conversation_with):
+    created = {conversation_with(f"Kartu ATM tertelan ke-{i}").pk for i in range(7)}
+    seen, cursor, pages = [], None, 0
+    while True:
+        results = search_conversations("tertelan", base=ALL(), cursor=cursor, limit=3)
+        seen += [h.conversation.pk for h in results.hits]
+        pages += 1
+        cursor = results.next_cursor
+        if cursor is None:
+            break
+    assert pages == 3
+    assert sorted(seen) == sorted(created)
+    assert len(seen) == len(set(seen))
+
+
+def test_ties_are_newest_first(conversation_with):
+    older = conversation_with("Kartu tertelan")
+    newer = conversation_with("Kartu tertelan")
+    hits = search_conversations("tertelan", base=ALL()).hits
+    assert [h.conversation.pk for h in hits] == [newer.pk, older.pk]
+
+
+def test_filters_in_the_base_combine_with_the_text(conversation_with, branch, other_branch):
+    here = conversation_with("Kartu tertelan", branch=branch)
+    conversation_with("Kartu tertelan", branch=other_branch)
+    resolved = conversation_with(
+        "Kartu tertelan", branch=branch, status=ConversationStatus.RESOLVED
+    )
+    hits = search_conversations("tertelan", base=ALL().filter(branch=branch)).hits
+    assert {h.conversation.pk for h in hits} == {here.pk, resolved.pk}
+    hits = search_conversations(
+        "tertelan", base=ALL().filter(status=ConversationStatus.RESOLVED)
+    ).hits
+    assert [h.conversation.pk for h in hits] == [resolved.pk]
+
+
+def test_an_empty_scope_runs_no_query(conversation_with, django_assert_num_queries):
+    conversation_with("Kartu tertelan")
+    with django_assert_num_queries(0):
+        assert search_conversations("tertelan", base=Conversation.objects.none()).hits == []
+
+
+def test_only_stopwords_find_nothing(conversation_with, django_assert_num_queries):
+    conversation_with("yang ini dan itu")
+    with django_assert_num_queries(0):
+        assert search_conversations("yang itu", base=ALL()).hits == []
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 201])
+def test_blank_or_overlong_text_is_a_field_error(text):
+    with pytest.raises(InvalidInput) as error:
+        search_conversations(text, base=ALL())
+    assert error.value.field == "q"
+
+
+def test_a_bad_cursor_is_a_field_error(conversation_with):
+    with pytest.raises(InvalidInput) as error:
+        search_conversations("kartu", base=ALL(), cursor="bukan-cursor")
+    assert error.value.field == "cursor"
+
+
+def test_the_snippet_is_the_original_text_around_the_match(conversation_with):
+    filler = "Selamat siang, saya nasabah lama cabang Makassar dan sudah lama menabung. " * 3
+    conversation_with(filler + "Dana saya blm dikembalikan sejak tanggal 3. " + filler)
+    (hit,) = search_conversations("pengembalian dana", base=ALL()).hits
+    assert hit.kind == "message"
+    assert "Dana saya blm dikembalikan" in hit.snippet
+    assert hit.snippet.startswith("…") and hit.snippet.endswith("…")
+    assert len(hit.snippet) <= 170
+    assert [hit.snippet[s:e] for s, e in hit.highlights] == ["Dana", "dikembalikan"]
+
+
+def test_snippet_of_a_short_text_is_the_whole_text():
+    snippet, highlights = make_snippet("Kartu  tertelan!", query_terms("ditelan "))
+    assert snippet == "Kartu tertelan!"
+    assert [snippet[s:e] for s, e in highlights] == ["tertelan"]
+
+
+def test_customer_search_respects_its_base(db):
+    from layani.customers.actions import CustomerDetails, create_customer
+    from layani.search.indexing import index_customer
+
+    budi = create_customer(CustomerDetails.from_values({"full_name": "Budi Santoso"}), actor=None)
+    other = create_customer(CustomerDetails.from_values({"full_name": "Budi Hartono"}), actor=None)
+    for customer in (budi, other):
+        index_customer(customer)
+    everyone = {h.customer.pk for h in search_customers("budi", base=Customer.objects.all())}
+    assert everyone == {budi.pk, other.pk}
+    assert search_customers("budi", base=Customer.objects.none()) == []
+    only = search_customers("budi", base=Customer.objects.filter(pk=other.pk))
+    assert [h.customer.pk for h in only] == [other.pk]

@@ -1,0 +1,39 @@
+import pytest
+from django.core.management import call_command
+
+from layani.conversations.models import Conversation, Message
+from layani.customers.actions import CustomerDetails, create_customer
+from layani.customers.models import Customer
+from layani.search.models import SearchDocument
+from layani.search.queries import search_conversations, search_customers
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reindex_builds_the_index_from_the_tables(conversation_with, capsys):
+    refund = conversation_with("Dana saya blm dikembalikan", subject="Refund kartu")
+    conversation_with("🙏")
+    customer = create_customer(
+        CustomerDetails.from_values({"full_name": "Budi Santoso", "phone": "081234567890"}),
+        actor=None,
+    )
+    SearchDocument.objects.all().delete()
+
+    call_command("reindex", batch_size=1)
+
+    assert "messages: 1 indexed" in capsys.readouterr().out
+    hits = search_conversations("pengembalian dana", base=Conversation.objects.all()).hits
+    assert [h.conversation.pk for h in hits] == [refund.pk]
+    found = search_customers("081234567890", base=Customer.objects.all())
+    assert [h.customer.pk for h in found] == [customer.pk]
+    rows = SearchDocument.objects.count()
+
+    call_command("reindex")  # again: nothing new, nothing doubled
+    assert SearchDocument.objects.count() == rows
+
+
+def test_reindex_drops_entries_whose_text_lost_its_terms(conversation_with):
+    conversation = conversation_with("Kartu tertelan")
+    Message.objects.filter(conversation=conversation).update(body_text="🙏")
+    call_command("reindex", only=["messages"])
+    assert not SearchDocument.objects.filter(kind="message").exists()
