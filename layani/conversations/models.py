@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,11 +15,31 @@ class ConversationStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+# The statuses that still need work: the default inbox shows only these.
+ACTIVE_STATUSES = (ConversationStatus.NEW, ConversationStatus.OPEN, ConversationStatus.PENDING)
+_ACTIVE = models.Q(status__in=ACTIVE_STATUSES)
+
+
 class Priority(models.IntegerChoices):
     LOW = 1, _("Low")
     NORMAL = 2, _("Normal")
     HIGH = 3, _("High")
     URGENT = 4, _("Urgent")
+
+
+class Tag(models.Model):
+    """A label on conversations, stored lower-case (`refund`, `vip`, `kartu-hilang`)."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Conversation(models.Model):
@@ -73,6 +94,41 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
+    # The customer wrote and nobody has answered yet, since this moment.
+    waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
+    # When the customer should get an answer (or, when nobody waits, when to look again).
+    # The database default lets bulk loaders that do not name the column still insert.
+    due_at = models.DateTimeField(_("due at"), default=timezone.now, db_default=Now())
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followed_by",
+        verbose_name=_("previous conversation"),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
+    )
+    visit = models.ForeignKey(
+        "branches.Visit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("visit"),
+    )
+    tags = models.ManyToManyField(
+        Tag, blank=True, related_name="conversations", verbose_name=_("tags")
+    )
 
     class Meta:
         verbose_name = _("conversation")
@@ -82,6 +138,16 @@ class Conversation(models.Model):
             models.Index(fields=["status", "-updated_at"]),
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["branch", "status"]),
+            # The inbox: "what is due first" (due_at, id), one index range per view. The
+            # partial indexes hold only active conversations, so the default inbox walks them
+            # in order and stops after a page; a status filter uses inbox_status.
+            models.Index(fields=["due_at", "id"], condition=_ACTIVE, name="inbox_active"),
+            models.Index(
+                fields=["assignee", "due_at", "id"], condition=_ACTIVE, name="inbox_assignee"
+            ),
+            models.Index(fields=["team", "due_at", "id"], condition=_ACTIVE, name="inbox_team"),
+            models.Index(fields=["branch", "due_at", "id"], condition=_ACTIVE, name="inbox_branch"),
+            models.Index(fields=["status", "due_at", "id"], name="inbox_status"),
         ]
 
     def __str__(self) -> str:
@@ -148,6 +214,51 @@ class Message(models.Model):
         return f"{self.get_direction_display()} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class ConversationRead(models.Model):
+    """Up to when a staff member has read a conversation (the inbox's unread marker)."""
+
+    staff = models.ForeignKey("staff.Staff", on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="reads")
+    read_at = models.DateTimeField(_("read at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("read marker")
+        verbose_name_plural = _("read markers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff", "conversation"], name="conversation_read_once_per_staff"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} read {self.conversation_id} at {self.read_at:%Y-%m-%d %H:%M}"
+
+
+class Mention(models.Model):
+    """A colleague @mentioned in an internal note: their notification."""
+
+    staff = models.ForeignKey(
+        "staff.Staff", on_delete=models.CASCADE, related_name="mentions", verbose_name=_("for")
+    )
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="mentions"
+    )
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
+    mentioned_by = models.ForeignKey(
+        "staff.Staff", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    seen_at = models.DateTimeField(_("seen at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        indexes = [models.Index(fields=["staff", "-created_at", "-id"], name="mention_inbox")]
+
+    def __str__(self) -> str:
+        return f"@{self.staff_id} in {self.conversation_id}"
+
+
 class EventKind(models.TextChoices):
     CUSTOMER_CREATED = "customer_created", _("Customer created")
     CUSTOMER_UPDATED = "customer_updated", _("Customer updated")
@@ -172,6 +283,10 @@ class EventKind(models.TextChoices):
     COUNTER_CLOSED = "counter_closed", _("Counter closed")
     CALL = "call", _("Phone call")
     FEEDBACK = "feedback", _("Feedback")
+    TAGS_CHANGED = "tags_changed", _("Tags changed")
+    MERGED = "merged", _("Conversations merged")
+    VISIT_LINKED = "visit_linked", _("Visit linked")
+    DELIVERY_FAILED = "delivery_failed", _("Reply could not be delivered")
 
 
 class TimelineEvent(models.Model):
@@ -266,6 +381,10 @@ class OutboxMessage(models.Model):
         blank=True,
         related_name="outbox_messages",
     )
+    # The conversation reply this row sends, when it is one (its delivery status follows).
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="outbox"
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED
     )
@@ -279,3 +398,41 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.recipient}"
+
+
+class CannedReply(models.Model):
+    """A prepared answer with placeholders such as {nama_pelanggan} (see `canned.py`)."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"))
+    language = models.CharField(
+        _("language"),
+        max_length=5,
+        choices=[("id", _("Indonesian")), ("en", _("English"))],
+        default="id",
+    )
+    team = models.ForeignKey(
+        "staff.Team",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_replies",
+        verbose_name=_("team"),
+        help_text=_("Empty: for everyone."),
+    )
+    shortcut = models.SlugField(_("shortcut"), max_length=40, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["title", "id"]
+        indexes = [models.Index(fields=["team", "language", "title"], name="canned_by_team")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,31 +1,421 @@
-"""Scoped reads of conversations: agents and admins see all branches, others only theirs."""
+"""Scoped reads of conversations: who sees which conversation is decided here only (STYLE rule 5).
+
+Who sees what:
+
+- admins (and superusers) see every conversation;
+- everyone else with `conversations.view` sees the conversations
+  - assigned to them,
+  - of their teams (`Staff.teams`),
+  - of their branches (`Staff.branches`);
+- agents (`conversations.view_pool`) also see the shared pool "Belum ditugaskan":
+  conversations with neither an assignee nor a team;
+- supervisors (`branches.supervise`) also see the conversations assigned to anyone who works
+  in one of their branches;
+- kiosks, anonymous callers and accounts without a staff profile see none.
+
+A conversation outside someone's scope does not exist for them: `access_conversation`
+raises NotFound (404), never PermissionDenied, so ids cannot be probed.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
-from layani.branches.queries import branch_ids_for
-from layani.conversations.models import Conversation
-from layani.core.errors import NotFound
-from layani.staff.permissions import Capability, can
+from layani.conversations.models import (
+    ACTIVE_STATUSES,
+    CannedReply,
+    Conversation,
+    ConversationRead,
+    ConversationStatus,
+    Direction,
+    Mention,
+    Message,
+    Priority,
+    Tag,
+    TimelineEvent,
+)
+from layani.conversations.recipients import reply_channels_of
+from layani.core.choices import Channel, Purpose
+from layani.core.errors import InvalidInput, NotFound
+from layani.core.pagination import Page, keyset_page
+from layani.customers.queries import CustomerFile, customer_file
+from layani.staff.models import Staff
+from layani.staff.permissions import Capability, can, staff_of
 
 User = AbstractBaseUser | AnonymousUser
+InboxView = Literal["mine", "unassigned", "teams", "all"]
+INBOX_VIEWS: tuple[str, ...] = ("mine", "unassigned", "teams", "all")
+PREVIEW_LENGTH = 160
+THREAD_LIMIT = 500
 
 
-def conversations_for(user: User) -> QuerySet[Conversation]:
-    if not can(user, Capability.VIEW_CONVERSATIONS):
+@dataclass(frozen=True)
+class ConversationScope:
+    """What one person may see, resolved once per request in a fixed number of queries."""
+
+    sees_all: bool = False
+    staff_id: int | None = None
+    team_ids: tuple[int, ...] = ()
+    branch_ids: tuple[int, ...] = ()
+    supervised_staff_ids: tuple[int, ...] = ()
+    sees_pool: bool = False
+    sees_nothing: bool = False
+
+    def condition(self) -> Q:
+        if self.sees_all:
+            return Q()
+        condition = Q(pk__in=[])
+        if self.staff_id is not None:
+            condition |= Q(assignee_id=self.staff_id)
+        if self.team_ids:
+            condition |= Q(team_id__in=self.team_ids)
+        if self.branch_ids:
+            condition |= Q(branch_id__in=self.branch_ids)
+        if self.supervised_staff_ids:
+            condition |= Q(assignee_id__in=self.supervised_staff_ids)
+        if self.sees_pool:
+            condition |= Q(assignee__isnull=True, team__isnull=True)
+        return condition
+
+
+def scope_of(user: User | None) -> ConversationScope:
+    if user is None or not can(user, Capability.VIEW_CONVERSATIONS):
+        return ConversationScope(sees_nothing=True)
+    if can(user, Capability.VIEW_ALL_CONVERSATIONS):
+        return ConversationScope(sees_all=True, staff_id=getattr(staff_of(user), "pk", None))
+    staff = staff_of(user)
+    if staff is None:
+        return ConversationScope(sees_nothing=True)
+    team_ids = tuple(
+        Staff.teams.through.objects.filter(staff_id=staff.pk).values_list("team_id", flat=True)
+    )
+    branch_ids = tuple(
+        Staff.branches.through.objects.filter(staff_id=staff.pk).values_list("branch_id", flat=True)
+    )
+    supervised: tuple[int, ...] = ()
+    if can(user, Capability.SUPERVISE) and branch_ids:
+        supervised = tuple(
+            Staff.branches.through.objects.filter(branch_id__in=branch_ids)
+            .exclude(staff_id=staff.pk)
+            .values_list("staff_id", flat=True)
+            .distinct()
+        )
+    return ConversationScope(
+        staff_id=staff.pk,
+        team_ids=team_ids,
+        branch_ids=branch_ids,
+        supervised_staff_ids=supervised,
+        sees_pool=can(user, Capability.VIEW_UNASSIGNED_POOL),
+    )
+
+
+def conversations_for(
+    user: User | None, scope: ConversationScope | None = None
+) -> QuerySet[Conversation]:
+    scope = scope or scope_of(user)
+    if scope.sees_nothing:
         return Conversation.objects.none()
-    ids = branch_ids_for(user)
-    qs = Conversation.objects.all()
-    if ids is None:
-        return qs
-    # Branch-scoped people also see conversations without a branch that they are assigned to.
-    return qs.filter(Q(branch_id__in=ids) | Q(assignee__user=user))
+    return Conversation.objects.filter(scope.condition())
 
 
-def access_conversation(user: User, conversation_id: int) -> Conversation:
-    conversation = conversations_for(user).filter(pk=conversation_id).first()
+def access_conversation(user: User | None, conversation_id: int) -> Conversation:
+    conversation = (
+        conversations_for(user)
+        .select_related("customer", "assignee", "team", "branch")
+        .filter(pk=conversation_id)
+        .first()
+    )
     if conversation is None:
         raise NotFound(_("Conversation not found."), code="conversation_not_found")
     return conversation
+
+
+def can_see_conversation(user: User | None, conversation: Conversation) -> bool:
+    return conversations_for(user).filter(pk=conversation.pk).exists()
+
+
+# --- The inbox --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """Filters that combine with a view. `status` empty means the active statuses."""
+
+    channel: str = ""
+    purpose: str = ""
+    status: str = ""
+    priority: int | None = None
+    branch_id: int | None = None
+    tag: str = ""
+    assignee_id: int | None = None
+
+    def validate(self) -> None:
+        for name, value, allowed in (
+            ("channel", self.channel, Channel.values),
+            ("purpose", self.purpose, Purpose.values),
+            ("status", self.status, ConversationStatus.values),
+        ):
+            if value and value not in allowed:
+                raise InvalidInput(
+                    _("Unknown value: %(value)s") % {"value": value},
+                    code="invalid_choice",
+                    field=name,
+                )
+        if self.priority is not None and self.priority not in Priority.values:
+            raise InvalidInput(
+                _("Unknown value: %(value)s") % {"value": self.priority},
+                code="invalid_choice",
+                field="priority",
+            )
+
+
+@dataclass
+class InboxPage:
+    items: list["InboxRow"]
+    next_cursor: str | None
+
+
+@dataclass
+class InboxRow:
+    conversation: Conversation
+    unread: bool
+    last_message_preview: str
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def due_at(self) -> datetime:
+        return self.conversation.due_at
+
+
+def _inbox_queryset(
+    user: User, scope: ConversationScope, view: str, filters: InboxFilters
+) -> QuerySet[Conversation]:
+    if view not in INBOX_VIEWS:
+        raise InvalidInput(
+            _("Unknown view: %(value)s") % {"value": view}, code="invalid_choice", field="view"
+        )
+    filters.validate()
+    qs = conversations_for(user, scope)
+    if view == "mine":
+        qs = qs.filter(assignee_id=scope.staff_id) if scope.staff_id else qs.none()
+    elif view == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    elif view == "teams":
+        qs = qs.filter(team_id__in=scope.team_ids) if scope.team_ids else qs.none()
+    qs = (
+        qs.filter(status=filters.status)
+        if filters.status
+        else qs.filter(status__in=ACTIVE_STATUSES)
+    )
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.purpose:
+        qs = qs.filter(purpose=filters.purpose)
+    if filters.priority is not None:
+        qs = qs.filter(priority=filters.priority)
+    if filters.branch_id is not None:
+        qs = qs.filter(branch_id=filters.branch_id)
+    if filters.assignee_id is not None:
+        qs = qs.filter(assignee_id=filters.assignee_id)
+    if filters.tag:
+        tag_ids = Tag.objects.filter(name=filters.tag.strip().lower()).values("pk")
+        qs = qs.filter(
+            pk__in=Conversation.tags.through.objects.filter(tag_id__in=tag_ids).values(
+                "conversation_id"
+            )
+        )
+    return qs
+
+
+def inbox(
+    user: User,
+    *,
+    view: str = "all",
+    filters: InboxFilters | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> InboxPage:
+    """One page of conversations in `view`, what is due first (`due_at`, `id`).
+
+    A fixed number of queries whatever the data: the scope (up to three small lookups),
+    the page with its customer, assignee, team and branch joined and the preview and unread
+    marker as per-row subqueries, and the tags of the page.
+    """
+    scope = scope_of(user)
+    qs = _inbox_queryset(user, scope, view, filters or InboxFilters())
+    last_preview = (
+        Message.objects.filter(
+            conversation_id=OuterRef("pk"), direction__in=[Direction.INBOUND, Direction.OUTBOUND]
+        )
+        .order_by("-created_at", "-id")
+        .annotate(preview=Substr("body_text", 1, PREVIEW_LENGTH))
+        .values("preview")[:1]
+    )
+    last_inbound = (
+        Message.objects.filter(conversation_id=OuterRef("pk"), direction=Direction.INBOUND)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    qs = qs.select_related("customer", "assignee", "team", "branch").annotate(
+        last_preview=Subquery(last_preview), last_inbound_at=Subquery(last_inbound)
+    )
+    if scope.staff_id is not None:
+        my_read = ConversationRead.objects.filter(
+            conversation_id=OuterRef("pk"), staff_id=scope.staff_id
+        ).values("read_at")[:1]
+        qs = qs.annotate(my_read_at=Subquery(my_read))
+    qs = qs.prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    page = keyset_page(qs, fields=("due_at", "id"), cursor=cursor, limit=limit)
+    rows = []
+    for conversation in page.items:
+        last_in = getattr(conversation, "last_inbound_at", None)
+        read_at = getattr(conversation, "my_read_at", None)
+        rows.append(
+            InboxRow(
+                conversation=conversation,
+                unread=last_in is not None and (read_at is None or last_in > read_at),
+                last_message_preview=getattr(conversation, "last_preview", None) or "",
+                tags=[t.name for t in conversation.tags.all()],
+            )
+        )
+    return InboxPage(items=rows, next_cursor=page.next_cursor)
+
+
+# --- One conversation -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One line of the thread: a message (or note), or a timeline event such as a status
+    change, an assignment or a linked visit."""
+
+    at: datetime
+    message: Message | None = None
+    event: TimelineEvent | None = None
+
+    @property
+    def kind(self) -> str:
+        return "message" if self.message is not None else "event"
+
+
+@dataclass
+class Thread:
+    conversation: Conversation
+    entries: list[ThreadEntry]
+    tags: list[str]
+    reply_channels: list[str]
+    customer: CustomerFile | None
+    truncated: bool = False
+
+
+def conversation_thread(user: User, conversation_id: int) -> Thread:
+    """The conversation, its messages, notes and timeline events merged in time order, and
+    the customer's file for the side panel, in a fixed number of queries.
+
+    Timeline events that only mirror a message (message in, reply, note) are left out: the
+    message itself is the entry. The newest THREAD_LIMIT messages and events are shown.
+    """
+    conversation = (
+        conversations_for(user)
+        .select_related(
+            "customer",
+            "assignee",
+            "team",
+            "branch",
+            "visit",
+            "visit__branch",
+            "previous",
+            "merged_into",
+        )
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise NotFound(_("Conversation not found."), code="conversation_not_found")
+    messages = list(
+        Message.objects.filter(conversation=conversation)
+        .select_related("author")
+        .order_by("-created_at", "-id")[: THREAD_LIMIT + 1]
+    )
+    events = list(
+        TimelineEvent.objects.filter(conversation=conversation, message__isnull=True)
+        .select_related("actor__staff", "visit")
+        .order_by("-occurred_at", "-id")[: THREAD_LIMIT + 1]
+    )
+    truncated = len(messages) > THREAD_LIMIT or len(events) > THREAD_LIMIT
+    entries = [ThreadEntry(at=m.created_at, message=m) for m in messages[:THREAD_LIMIT]]
+    entries += [ThreadEntry(at=e.occurred_at, event=e) for e in events[:THREAD_LIMIT]]
+    entries.sort(key=lambda e: (e.at, 0 if e.event else 1, (e.event or e.message).pk))  # type: ignore[union-attr]
+    file = None
+    reply_channels: list[str] = []
+    if conversation.customer_id is not None and can(user, Capability.VIEW_CUSTOMERS):
+        file = customer_file(user, conversation.customer_id, timeline_limit=10)
+        reply_channels = reply_channels_of(conversation, list(file.customer.identities.all()))
+    else:
+        reply_channels = reply_channels_of(conversation, [])
+    return Thread(
+        conversation=conversation,
+        entries=entries,
+        tags=[t.name for t in conversation.tags.all()],
+        reply_channels=reply_channels,
+        customer=file,
+        truncated=truncated,
+    )
+
+
+# --- Mentions and canned replies --------------------------------------------------------------
+
+
+def mentions_for(
+    user: User, *, unseen_only: bool = False, cursor: str | None = None, limit: int = 20
+) -> Page[Mention]:
+    staff = staff_of(user)
+    if staff is None:
+        return Page(items=[], next_cursor=None)
+    qs = Mention.objects.filter(staff=staff).select_related(
+        "conversation", "mentioned_by", "message"
+    )
+    if unseen_only:
+        qs = qs.filter(seen_at__isnull=True)
+    return keyset_page(qs, fields=("created_at", "id"), cursor=cursor, limit=limit, descending=True)
+
+
+def canned_replies_for(
+    user: User,
+    *,
+    language: str = "",
+    team_id: int | None = None,
+    include_inactive: bool = False,
+) -> QuerySet[CannedReply]:
+    """Canned replies this person may use: those for everyone and those of their teams.
+
+    People who manage canned replies see all of them.
+    """
+    if not can(user, Capability.VIEW_CONVERSATIONS):
+        return CannedReply.objects.none()
+    qs = CannedReply.objects.select_related("team")
+    if not can(user, Capability.MANAGE_CANNED_REPLIES):
+        staff = staff_of(user)
+        team_ids = list(staff.teams.values_list("pk", flat=True)) if staff else []
+        qs = qs.filter(Q(team__isnull=True) | Q(team_id__in=team_ids))
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    if language:
+        qs = qs.filter(language=language)
+    if team_id is not None:
+        qs = qs.filter(Q(team__isnull=True) | Q(team_id=team_id))
+    return qs.order_by("title", "id")
+
+
+def access_canned_reply(user: User, reply_id: int) -> CannedReply:
+    reply = canned_replies_for(user, include_inactive=True).filter(pk=reply_id).first()
+    if reply is None:
+        raise NotFound(_("Canned reply not found."), code="canned_reply_not_found")
+    return reply

@@ -14,6 +14,10 @@ class Capability(StrEnum):
     VIEW_CUSTOMERS = "customers.view"
     EDIT_CUSTOMERS = "customers.edit"
     VIEW_CONVERSATIONS = "conversations.view"
+    WORK_CONVERSATIONS = "conversations.work"
+    VIEW_ALL_CONVERSATIONS = "conversations.view_all"
+    VIEW_UNASSIGNED_POOL = "conversations.view_pool"
+    MANAGE_CANNED_REPLIES = "canned_replies.manage"
     VIEW_ALL_BRANCHES = "branches.view_all"
     SERVE_VISITS = "visits.serve"
     CHECK_IN = "visits.check_in"
@@ -27,14 +31,23 @@ _SERVING = {
     Capability.VIEW_CUSTOMERS,
     Capability.EDIT_CUSTOMERS,
     Capability.VIEW_CONVERSATIONS,
+    Capability.WORK_CONVERSATIONS,
 }
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.ADMIN: frozenset(Capability),
     Role.SUPERVISOR: frozenset(
-        _SERVING | {Capability.SERVE_VISITS, Capability.SUPERVISE, Capability.CHECK_IN}
+        _SERVING
+        | {
+            Capability.SERVE_VISITS,
+            Capability.SUPERVISE,
+            Capability.CHECK_IN,
+            Capability.MANAGE_CANNED_REPLIES,
+        }
     ),
-    Role.AGENT: frozenset(_SERVING | {Capability.VIEW_ALL_BRANCHES}),
+    Role.AGENT: frozenset(
+        _SERVING | {Capability.VIEW_ALL_BRANCHES, Capability.VIEW_UNASSIGNED_POOL}
+    ),
     Role.BRANCH_STAFF: frozenset(_SERVING | {Capability.SERVE_VISITS, Capability.CHECK_IN}),
     Role.TECHNICIAN: frozenset(_SERVING),
     Role.KIOSK: frozenset({Capability.CHECK_IN}),

@@ -33,7 +33,7 @@ def test_a_conversation_and_its_messages_are_on_the_customer_timeline(customer, 
     assert kinds == [EventKind.CONVERSATION_CREATED, EventKind.MESSAGE_IN, EventKind.NOTE]
     conversation.refresh_from_db()
     assert conversation.last_message_at is not None
-    assert inbox.events() == ["conversation.created"]
+    assert inbox.events() == ["conversation.created", "message.created", "message.created"]
 
 
 def test_inbound_html_is_sanitised_before_it_is_stored(customer):

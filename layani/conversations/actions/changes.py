@@ -1,0 +1,277 @@
+"""Changing how a conversation is handled: assignment, purpose, priority, tags, linked visit.
+
+Each change writes one timeline row with what it was before and after (STYLE rule 7).
+"""
+
+import re
+from collections.abc import Iterable
+from enum import Enum
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from layani.conversations.actions._common import (
+    authorise,
+    clean_reason,
+    copy_state,
+    lock,
+    refresh_due,
+    save,
+)
+from layani.conversations.models import Conversation, EventKind, Priority, Tag
+from layani.conversations.notify import CONVERSATION_UPDATED, conversation_event
+from layani.conversations.timeline import record_event
+from layani.core.choices import Purpose
+from layani.core.errors import Conflict, InvalidInput, NotFound
+from layani.core.types import Actor
+from layani.staff.models import Staff, Team
+from layani.staff.permissions import Capability, can
+
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40
+_SPACES = re.compile(r"\s+")
+
+
+class Keep(Enum):
+    """Leave this part of the assignment as it is."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+def _check_assignee(assignee: Staff) -> None:
+    if not assignee.is_active or not can(assignee.user, Capability.VIEW_CONVERSATIONS):
+        raise InvalidInput(
+            _("%(name)s cannot work on conversations.") % {"name": assignee.display_name},
+            code="invalid_assignee",
+            field="assignee_id",
+        )
+
+
+def assign(
+    conversation: Conversation,
+    *,
+    assignee: Staff | Keep | None = KEEP,
+    team: Team | Keep | None = KEEP,
+    reason: str = "",
+    actor: Actor,
+) -> Conversation:
+    """Assign to an agent and/or a team, reassign, or unassign (None). Parts left as KEEP
+    stay as they are; assigning what is already assigned changes nothing."""
+    authorise(actor, conversation)
+    if isinstance(assignee, Staff):
+        _check_assignee(assignee)
+    reason = clean_reason(reason, required=False)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock(conversation)
+        before = {"assignee": locked.assignee_id, "team": locked.team_id}
+        if not isinstance(assignee, Keep):
+            locked.assignee = assignee
+        if not isinstance(team, Keep):
+            locked.team = team
+        after = {"assignee": locked.assignee_id, "team": locked.team_id}
+        changes = [name for name in after if before[name] != after[name]]
+        if not changes:
+            return conversation
+        locked.updated_at = now
+        save(locked, [f"{name}_id" for name in changes])
+        summary = (
+            locked.assignee.display_name
+            if locked.assignee
+            else (locked.team.name if locked.team else str(_("Unassigned")))
+        )
+        record_event(
+            EventKind.ASSIGNED,
+            actor=actor,
+            conversation=locked,
+            summary=summary,
+            details={**after, "before": before, **({"reason": reason} if reason else {})},
+            occurred_at=now,
+        )
+        conversation_event(CONVERSATION_UPDATED, locked, changes=changes)
+    copy_state(locked, conversation)
+    return conversation
+
+
+def _change_field(
+    conversation: Conversation,
+    *,
+    field: str,
+    value: Any,
+    kind: str,
+    reason: str,
+    actor: Actor,
+) -> Conversation:
+    reason = clean_reason(reason, required=True)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock(conversation)
+        before = getattr(locked, field)
+        if before == value:
+            raise InvalidInput(
+                _("Nothing to change: it is already so."), code="unchanged", field=field
+            )
+        setattr(locked, field, value)
+        locked.updated_at = now
+        fields = [field]
+        if field == "priority":
+            refresh_due(locked, now)
+            fields.append("due_at")
+        save(locked, fields)
+        record_event(
+            kind,
+            actor=actor,
+            conversation=locked,
+            summary=f"{before} → {value}",
+            details={"before": before, "after": value, "reason": reason},
+            occurred_at=now,
+        )
+        conversation_event(CONVERSATION_UPDATED, locked, changes=[field])
+    copy_state(locked, conversation)
+    return conversation
+
+
+def change_purpose(
+    conversation: Conversation, *, purpose: str, reason: str, actor: Actor
+) -> Conversation:
+    """Correct why the customer came (routine, complaint, special request, prospect)."""
+    authorise(actor, conversation)
+    if purpose not in Purpose.values:
+        raise InvalidInput(_("Unknown purpose."), code="invalid_choice", field="purpose")
+    return _change_field(
+        conversation,
+        field="purpose",
+        value=purpose,
+        kind=EventKind.PURPOSE_CHANGED,
+        reason=reason,
+        actor=actor,
+    )
+
+
+def change_priority(
+    conversation: Conversation, *, priority: int, reason: str, actor: Actor
+) -> Conversation:
+    """Raise or lower the priority; the answer's due time follows."""
+    authorise(actor, conversation)
+    if priority not in Priority.values:
+        raise InvalidInput(_("Unknown priority."), code="invalid_choice", field="priority")
+    return _change_field(
+        conversation,
+        field="priority",
+        value=priority,
+        kind=EventKind.PRIORITY_CHANGED,
+        reason=reason,
+        actor=actor,
+    )
+
+
+def normalise_tag(name: str) -> str:
+    """`  Kartu Hilang ` → `kartu-hilang`."""
+    text = _SPACES.sub("-", str(name).strip().lower())
+    if not text:
+        raise InvalidInput(_("A tag cannot be empty."), code="required", field="tags")
+    if len(text) > MAX_TAG_LENGTH:
+        raise InvalidInput(_("A tag is too long."), code="too_long", field="tags")
+    return text
+
+
+def _tags_named(names: list[str]) -> list[Tag]:
+    if not names:
+        return []
+    # Concurrent writers may create the same tag: ignore the conflict, then read them back.
+    Tag.objects.bulk_create([Tag(name=n) for n in names], ignore_conflicts=True)
+    return list(Tag.objects.filter(name__in=names))
+
+
+def change_tags(
+    conversation: Conversation,
+    *,
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+    actor: Actor,
+) -> list[str]:
+    """Add and remove tags by name (stored lower-case); returns the tags after the change."""
+    authorise(actor, conversation)
+    to_add = list(dict.fromkeys(normalise_tag(n) for n in add))
+    to_remove = list(dict.fromkeys(normalise_tag(n) for n in remove))
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock(conversation)
+        current = set(locked.tags.values_list("name", flat=True))
+        added = [n for n in to_add if n not in current and n not in to_remove]
+        removed = [n for n in to_remove if n in current]
+        after = (current | set(added)) - set(removed)
+        if len(after) > MAX_TAGS:
+            raise InvalidInput(_("Too many tags."), code="too_many", field="tags")
+        if not added and not removed:
+            return sorted(current)
+        if added:
+            locked.tags.add(*_tags_named(added))
+        if removed:
+            locked.tags.remove(*Tag.objects.filter(name__in=removed))
+        locked.updated_at = now
+        save(locked, [])
+        record_event(
+            EventKind.TAGS_CHANGED,
+            actor=actor,
+            conversation=locked,
+            summary=" ".join([f"+{n}" for n in added] + [f"-{n}" for n in removed])[:200],
+            details={"added": added, "removed": removed},
+            occurred_at=now,
+        )
+        conversation_event(CONVERSATION_UPDATED, locked, changes=["tags"])
+    copy_state(locked, conversation)
+    return sorted(after)
+
+
+def link_visit(conversation: Conversation, *, visit: Any, actor: Actor) -> Conversation:
+    """Link the conversation to a branch visit (or unlink with None). A visit of another
+    customer is refused."""
+    from layani.branches.queries import visits_for
+
+    authorise(actor, conversation)
+    if (
+        visit is not None
+        and actor is not None
+        and not visits_for(actor).filter(pk=visit.pk).exists()
+    ):
+        raise NotFound(_("Visit not found."), code="visit_not_found")
+    if (
+        visit is not None
+        and visit.customer_id is not None
+        and conversation.customer_id is not None
+        and visit.customer_id != conversation.customer_id
+    ):
+        raise Conflict(
+            _("This visit belongs to another customer."),
+            code="different_customers",
+            field="visit_id",
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock(conversation)
+        before = locked.visit_id
+        after = visit.pk if visit is not None else None
+        if before == after:
+            return conversation
+        locked.visit = visit
+        locked.updated_at = now
+        save(locked, ["visit_id"])
+        record_event(
+            EventKind.VISIT_LINKED,
+            actor=actor,
+            conversation=locked,
+            visit=visit,
+            branch=visit.branch if visit is not None else locked.branch,
+            summary=visit.ticket_number if visit is not None else "",
+            details={"before": before, "after": after},
+            occurred_at=now,
+        )
+        conversation_event(CONVERSATION_UPDATED, locked, changes=["visit"])
+    copy_state(locked, conversation)
+    return conversation

@@ -1,0 +1,231 @@
+from datetime import timedelta
+
+import pytest
+
+from layani.branches.actions import check_in_visit
+from layani.conversations.actions import (
+    add_message,
+    assign,
+    change_priority,
+    change_purpose,
+    change_tags,
+    link_visit,
+    merge_conversations,
+    receive_inbound_message,
+)
+from layani.conversations.models import (
+    Conversation,
+    ConversationStatus,
+    EventKind,
+    Message,
+    Priority,
+    Tag,
+    TimelineEvent,
+)
+from layani.core.errors import Conflict, InvalidInput, NotFound
+from layani.feedback.models import SurveyResponse
+from layani.staff.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def conversation(customer):
+    return receive_inbound_message(
+        customer=customer, channel="whatsapp", body_text="Kartu saya hilang", actor=None
+    ).conversation
+
+
+def events(conversation, kind):
+    return list(TimelineEvent.objects.filter(conversation=conversation, kind=kind).order_by("id"))
+
+
+def test_assign_reassign_and_unassign_with_before_and_after(
+    conversation, agent_x, agent_y, team_x, team_y, admin_user
+):
+    assign(conversation, assignee=agent_x.staff, team=team_x, actor=admin_user)
+    assign(conversation, assignee=agent_y.staff, reason="Cuti", actor=admin_user)
+    assign(conversation, assignee=None, team=None, actor=admin_user)
+    conversation.refresh_from_db()
+    assert conversation.assignee is None and conversation.team is None
+    rows = events(conversation, EventKind.ASSIGNED)
+    assert [r.details for r in rows] == [
+        {
+            "assignee": agent_x.staff.pk,
+            "team": team_x.pk,
+            "before": {"assignee": None, "team": None},
+        },
+        {
+            "assignee": agent_y.staff.pk,
+            "team": team_x.pk,
+            "before": {"assignee": agent_x.staff.pk, "team": team_x.pk},
+            "reason": "Cuti",
+        },
+        {
+            "assignee": None,
+            "team": None,
+            "before": {"assignee": agent_y.staff.pk, "team": team_x.pk},
+        },
+    ]
+    assert [r.summary for r in rows][:2] == ["Sari Agen", "Yudi Agen"]
+
+
+def test_assigning_what_is_assigned_changes_nothing(conversation, agent_x, admin_user):
+    assign(conversation, assignee=agent_x.staff, actor=admin_user)
+    assign(conversation, assignee=agent_x.staff, actor=admin_user)
+    assert len(events(conversation, EventKind.ASSIGNED)) == 1
+
+
+def test_a_kiosk_cannot_be_assigned(conversation, make_person, branch, admin_user):
+    kiosk = make_person(Role.KIOSK, branches=[branch])
+    with pytest.raises(InvalidInput) as caught:
+        assign(conversation, assignee=kiosk.staff, actor=admin_user)
+    assert caught.value.field == "assignee_id"
+    assert Conversation.objects.get(pk=conversation.pk).assignee is None
+
+
+def test_purpose_and_priority_change_with_a_reason(conversation, agent, settings):
+    settings.LAYANI_RESPONSE_TARGET_HOURS = {"urgent": 1, "normal": 24}
+    with pytest.raises(InvalidInput) as caught:
+        change_purpose(conversation, purpose="complaint", reason="  ", actor=agent)
+    assert caught.value.field == "reason"
+    assert not events(conversation, EventKind.PURPOSE_CHANGED)
+
+    change_purpose(conversation, purpose="complaint", reason="Nasabah marah", actor=agent)
+    change_priority(
+        conversation, priority=Priority.URGENT, reason="Kartu dipakai orang", actor=agent
+    )
+    conversation.refresh_from_db()
+    assert conversation.purpose == "complaint"
+    assert conversation.priority == Priority.URGENT
+    assert conversation.due_at == conversation.waiting_since + timedelta(hours=1)
+    [purpose] = events(conversation, EventKind.PURPOSE_CHANGED)
+    assert purpose.details == {"before": "routine", "after": "complaint", "reason": "Nasabah marah"}
+    [priority] = events(conversation, EventKind.PRIORITY_CHANGED)
+    assert priority.details == {"before": 2, "after": 4, "reason": "Kartu dipakai orang"}
+    with pytest.raises(InvalidInput) as caught:
+        change_purpose(conversation, purpose="complaint", reason="lagi", actor=agent)
+    assert caught.value.code == "unchanged"
+    with pytest.raises(InvalidInput):
+        change_priority(conversation, priority=9, reason="x", actor=agent)
+
+
+def test_tags_are_normalised_added_and_removed_by_name(conversation, agent):
+    assert change_tags(conversation, add=["  Kartu Hilang ", "VIP", "vip"], actor=agent) == [
+        "kartu-hilang",
+        "vip",
+    ]
+    assert change_tags(conversation, add=["blokir"], remove=["VIP"], actor=agent) == [
+        "blokir",
+        "kartu-hilang",
+    ]
+    assert change_tags(conversation, remove=["tidak-ada"], actor=agent) == [
+        "blokir",
+        "kartu-hilang",
+    ]
+    rows = events(conversation, EventKind.TAGS_CHANGED)
+    assert [r.details for r in rows] == [
+        {"added": ["kartu-hilang", "vip"], "removed": []},
+        {"added": ["blokir"], "removed": ["vip"]},
+    ]
+    assert set(Tag.objects.values_list("name", flat=True)) == {"kartu-hilang", "vip", "blokir"}
+    with pytest.raises(InvalidInput):
+        change_tags(conversation, add=["x" * 41], actor=agent)
+
+
+def test_link_a_visit_of_the_same_customer(
+    conversation, customer, other_customer, branch, service, agent
+):
+    visit = check_in_visit(branch=branch, service=service, customer=customer, actor=None)
+    link_visit(conversation, visit=visit, actor=agent)
+    conversation.refresh_from_db()
+    assert conversation.visit == visit
+    [linked] = events(conversation, EventKind.VISIT_LINKED)
+    assert linked.visit == visit and linked.summary == visit.ticket_number
+
+    stranger = check_in_visit(branch=branch, service=service, customer=other_customer, actor=None)
+    with pytest.raises(Conflict) as caught:
+        link_visit(conversation, visit=stranger, actor=agent)
+    assert caught.value.code == "different_customers"
+    assert Conversation.objects.get(pk=conversation.pk).visit == visit
+
+
+def test_a_supervisor_cannot_link_another_branchs_visit(
+    conversation, customer, branch, other_branch, service, make_person
+):
+    other_branch.services.add(service)
+    supervisor = make_person(Role.SUPERVISOR, branches=[branch])
+    Conversation.objects.filter(pk=conversation.pk).update(branch=branch)
+    conversation.refresh_from_db()
+    there = check_in_visit(branch=other_branch, service=service, customer=customer, actor=None)
+    with pytest.raises(NotFound) as caught:
+        link_visit(conversation, visit=there, actor=supervisor)
+    assert caught.value.code == "visit_not_found"
+    assert Conversation.objects.get(pk=conversation.pk).visit is None
+
+
+def test_merge_moves_everything_and_closes_the_source(
+    conversation, customer, agent, branch, service
+):
+    other = receive_inbound_message(
+        customer=customer, channel="email", body_text="Kartu hilang, mohon blokir", actor=None
+    ).conversation
+    add_message(other, direction="note", body_text="Sudah diblokir", actor=agent)
+    change_tags(other, add=["blokir"], actor=agent)
+    visit = check_in_visit(branch=branch, service=service, customer=customer, actor=None)
+    link_visit(other, visit=visit, actor=agent)
+    SurveyResponse.objects.create(rating=4, channel="email", conversation=other, customer=customer)
+    moved_messages = set(other.messages.values_list("pk", flat=True))
+    moved_events = set(other.timeline.values_list("pk", flat=True))
+
+    merge_conversations(other, into=conversation, actor=agent)
+
+    conversation.refresh_from_db()
+    other.refresh_from_db()
+    assert moved_messages <= set(conversation.messages.values_list("pk", flat=True))
+    assert moved_events <= set(conversation.timeline.values_list("pk", flat=True))
+    assert not other.messages.exists()
+    assert set(conversation.tags.values_list("name", flat=True)) == {"blokir"}
+    assert conversation.visit == visit
+    assert SurveyResponse.objects.get().conversation == conversation
+    assert other.status == ConversationStatus.CLOSED and other.merged_into == conversation
+    assert other.closed_at is not None and other.waiting_since is None
+    assert conversation.status == ConversationStatus.NEW
+    [on_source] = events(other, EventKind.MERGED)
+    assert on_source.details["target"] == conversation.pk
+    [on_target] = events(conversation, EventKind.MERGED)
+    assert on_target.details["messages"] == 2
+    assert Message.objects.count() == 3  # nothing lost
+
+
+def test_merge_reopens_a_resolved_target_when_the_source_still_waits(customer, agent):
+    done = receive_inbound_message(customer=customer, channel="email", body_text="a", actor=None)
+    from layani.conversations.actions import change_status
+
+    change_status(done.conversation, status="resolved", actor=agent)
+    waiting = receive_inbound_message(
+        customer=customer, channel="whatsapp", body_text="b", actor=None
+    )
+    merge_conversations(waiting.conversation, into=done.conversation, actor=agent)
+    target = Conversation.objects.get(pk=done.conversation.pk)
+    assert target.status == ConversationStatus.OPEN
+    assert target.waiting_since == waiting.message.created_at
+    assert target.resolved_at is None
+
+
+def test_merge_refuses_different_customers_and_itself(conversation, other_customer, agent):
+    stranger = receive_inbound_message(
+        customer=other_customer, channel="whatsapp", body_text="Halo", actor=None
+    ).conversation
+    before = (Message.objects.filter(conversation=stranger).count(), TimelineEvent.objects.count())
+    with pytest.raises(Conflict) as caught:
+        merge_conversations(stranger, into=conversation, actor=agent)
+    assert caught.value.code == "different_customers"
+    with pytest.raises(InvalidInput):
+        merge_conversations(conversation, into=conversation, actor=agent)
+    stranger.refresh_from_db()
+    assert stranger.merged_into is None and stranger.status == ConversationStatus.NEW
+    assert (
+        Message.objects.filter(conversation=stranger).count(),
+        TimelineEvent.objects.count(),
+    ) == before
