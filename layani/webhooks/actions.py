@@ -197,7 +197,7 @@ def redeliver(delivery: WebhookDelivery, *, actor: Actor) -> WebhookDelivery:
         )
     with transaction.atomic():
         [again] = queue_deliveries(
-            [endpoint],
+            [endpoint.pk],
             event=delivery.event,
             payload=delivery.payload,
             event_id=delivery.event_id,
@@ -214,6 +214,6 @@ def send_ping(endpoint: WebhookEndpoint, *, actor: Actor) -> WebhookDelivery:
         )
     with transaction.atomic():
         [ping] = queue_deliveries(
-            [endpoint], event=PING_EVENT, payload={"endpoint": {"id": endpoint.pk}}
+            [endpoint.pk], event=PING_EVENT, payload={"endpoint": {"id": endpoint.pk}}
         )
     return ping

@@ -6,7 +6,7 @@ from typing import Any
 from django.utils import timezone
 
 from layani.core.events import enqueue_on_commit
-from layani.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from layani.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, subscribes
 from layani.webhooks.tasks import deliver_webhook
 
 
@@ -21,18 +21,18 @@ def emit_event(event: str, payload: dict[str, Any]) -> None:
     """
     if event not in WebhookEvent.values:
         raise ValueError(f"Unknown webhook event: {event!r}")
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True).only("id", "events")
-        if endpoint.subscribes_to(event)
+    endpoint_ids = [
+        pk
+        for pk, events in WebhookEndpoint.objects.filter(is_active=True).values_list("id", "events")
+        if subscribes(events, event)
     ]
-    if not endpoints:
+    if not endpoint_ids:
         return
-    queue_deliveries(endpoints, event=event, payload=payload)
+    queue_deliveries(endpoint_ids, event=event, payload=payload)
 
 
 def queue_deliveries(
-    endpoints: list[WebhookEndpoint],
+    endpoint_ids: list[int],
     *,
     event: str,
     payload: dict[str, Any],
@@ -45,7 +45,7 @@ def queue_deliveries(
     deliveries = WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
-                endpoint_id=endpoint.pk,
+                endpoint_id=endpoint_id,
                 event=event,
                 event_id=event_id,
                 occurred_at=occurred_at or now,
@@ -53,7 +53,7 @@ def queue_deliveries(
                 next_attempt_at=now,
                 created_at=now,
             )
-            for endpoint in endpoints
+            for endpoint_id in endpoint_ids
         ]
     )
     for delivery in deliveries:

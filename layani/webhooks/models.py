@@ -24,9 +24,15 @@ class WebhookEvent(models.TextChoices):
     CONVERSATION_CREATED = "conversation.created", _("Conversation created")
     CONVERSATION_UPDATED = "conversation.updated", _("Conversation updated")
     MESSAGE_CREATED = "message.created", _("Message created")
+    MESSAGE_UPDATED = "message.updated", _("Message delivery status changed")
 
 
 validate_webhook_url = URLValidator(schemes=["http", "https"])
+
+
+def subscribes(events: object, event: str) -> bool:
+    """Whether an endpoint's `events` list takes `event`."""
+    return isinstance(events, list) and (ALL_EVENTS in events or event in events)
 
 
 class WebhookEndpoint(models.Model):
@@ -82,8 +88,7 @@ class WebhookEndpoint(models.Model):
         return self.name
 
     def subscribes_to(self, event: str) -> bool:
-        events = self.events if isinstance(self.events, list) else []
-        return ALL_EVENTS in events or event in events
+        return subscribes(self.events, event)
 
     def signing_secrets(self, now) -> list[str]:
         """The current secret, and the previous one while its grace period lasts."""

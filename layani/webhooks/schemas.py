@@ -10,8 +10,8 @@ class StrictSchema(Schema):
 
 
 EVENTS_HELP = (
-    'Event names ("conversation.created", "conversation.updated", "message.created"), '
-    'or ["*"] for all of them.'
+    'Event names ("conversation.created", "conversation.updated", "message.created", '
+    '"message.updated"), or ["*"] for all of them.'
 )
 
 

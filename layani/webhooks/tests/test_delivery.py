@@ -150,6 +150,14 @@ def test_endpoints_not_subscribed_or_switched_off_get_nothing(receiver, make_end
     assert receiver.received == []
 
 
+def test_each_event_of_a_conversation_can_be_emitted(receiver, make_endpoint):
+    make_endpoint()
+    events = ["conversation.created", "conversation.updated", "message.created", "message.updated"]
+    for event in events:
+        emit_event(event, PAYLOAD)
+    assert [r.headers["X-Layani-Event"] for r in receiver.received] == events
+
+
 def test_unknown_event_names_are_a_programming_error(make_endpoint):
     make_endpoint()
     with pytest.raises(ValueError):
