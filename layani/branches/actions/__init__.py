@@ -12,6 +12,7 @@ from layani.branches.actions.calling import (
 )
 from layani.branches.actions.check_in import (
     CheckIn,
+    attach_customer_by_phone,
     check_in,
     check_in_visit,
     format_ticket,
@@ -23,6 +24,7 @@ from layani.branches.actions.counters import close_counter, open_counter, set_co
 
 __all__ = [
     "CheckIn",
+    "attach_customer_by_phone",
     "book_appointment",
     "call_next",
     "call_specific",

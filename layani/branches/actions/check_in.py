@@ -222,3 +222,38 @@ def recognise_or_record_customer(
         ),
         actor=actor,
     )
+
+
+def attach_customer_by_phone(visit: Visit, *, phone: str, actor: Actor) -> Visit:
+    """An anonymous visitor gave their phone after the ticket was issued (to receive it by
+    WhatsApp or SMS): recognise them, or record them as a new customer or prospect, and put
+    the visit on their file. A visit that already has a customer is left as it is."""
+    if visit.customer_id is not None or not phone.strip():
+        return visit
+    with transaction.atomic():
+        locked = (
+            Visit.objects.select_for_update().select_related("branch", "service").get(pk=visit.pk)
+        )
+        if locked.customer_id is not None:
+            return locked
+        customer = recognise_or_record_customer(phone=phone, purpose=locked.purpose, actor=actor)
+        if customer is None:
+            return locked
+        locked.customer = customer
+        locked.customer_tier = customer.tier
+        locked.save(update_fields=["customer", "customer_tier"])
+        record_event(
+            EventKind.VISIT_CHECKED_IN,
+            actor=actor,
+            customer=customer,
+            visit=locked,
+            summary=f"{locked.ticket_number} · {locked.service.name_id} · {locked.branch.name}",
+            details={
+                "service": locked.service.code,
+                "purpose": locked.purpose,
+                "source": locked.source,
+                "identified_after_ticket": True,
+            },
+        )
+    publish_queue_changed(locked.branch, "visit.updated", locked)
+    return locked

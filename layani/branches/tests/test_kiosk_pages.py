@@ -26,7 +26,7 @@ from layani.branches.models import (
 from layani.branches.notifications import visit_status_url
 from layani.branches.queue_queries import service_day
 from layani.branches.tests.visitor_helpers import element_text, finish
-from layani.conversations.models import OutboxMessage
+from layani.conversations.models import OutboxMessage, TimelineEvent
 from layani.core.choices import Purpose
 from layani.customers.actions import CustomerDetails, create_customer
 from layani.customers.models import Customer, CustomerStatus
@@ -273,6 +273,31 @@ def test_kiosk_sends_the_ticket_it_issued_by_sms(kiosk, branch, service):
     message = OutboxMessage.objects.get()
     assert (message.channel, message.recipient, message.visit) == ("sms", "+6281211112222", visit)
     assert message.link == visit_status_url(visit)
+    # The anonymous visitor who gave a phone is now on file, as a new customer.
+    visit.refresh_from_db()
+    assert visit.customer is not None
+    assert visit.customer.identities.filter(value="+6281211112222").exists()
+    assert message.customer == visit.customer
+    assert TimelineEvent.objects.filter(customer=visit.customer, visit=visit).exists()
+
+
+def test_a_known_phone_given_for_the_ticket_puts_the_visit_on_that_customers_file(
+    kiosk, branch, service
+):
+    known = create_customer(
+        CustomerDetails.from_values({"full_name": "Sari Dewi", "phone": "081211112222"}),
+        actor=None,
+    )
+    take_ticket(kiosk, branch, service, details_token(kiosk, branch, service))
+    visit = Visit.objects.get()
+    kiosk.post(
+        kiosk_url(branch, "kiosk_send"),
+        {"visit": visit.public_token, "channel": "whatsapp", "phone": "+62 812-1111-2222"},
+        **HX,
+    )
+    visit.refresh_from_db()
+    assert visit.customer_id == known.pk
+    assert Customer.objects.count() == 1
 
 
 def test_kiosk_send_without_a_phone_is_a_form_error(kiosk, branch, service):

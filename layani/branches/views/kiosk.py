@@ -18,7 +18,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from layani.branches.actions import check_in, recognise_or_record_customer
+from layani.branches.actions import (
+    attach_customer_by_phone,
+    check_in,
+    recognise_or_record_customer,
+)
 from layani.branches.estimates import Estimate
 from layani.branches.forms_visitor import (
     KioskAppointmentForm,
@@ -343,6 +347,8 @@ def kiosk_send_ticket(request: HttpRequest, branch: Branch) -> HttpResponse:
                 raise InvalidInput(
                     _("Type your phone number first."), code="required", field="phone"
                 )
+            if raw.strip():
+                visit = attach_customer_by_phone(visit, phone=recipient, actor=request.user)
             send_ticket(visit, channel=form.cleaned_data["channel"], recipient=recipient)
             sent_to = _masked(recipient)
         except LayaniError as error:

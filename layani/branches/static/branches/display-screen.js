@@ -21,6 +21,9 @@
   var MAX_CALLS = config.max || 8;
   var CHIME_SECONDS = 1.3;
   var GAP_MS = 400; // silence between two announcements
+  // A call still unspoken after this long is skipped (it stays on screen): in a rush,
+  // announcing tickets called minutes ago only sends people to the wrong counter.
+  var ANNOUNCE_MAX_AGE_MS = 90000;
   var BACKOFF_MIN_MS = 1000;
   var BACKOFF_MAX_MS = 30000;
 
@@ -279,14 +282,18 @@
   var speaking = false;
 
   function announce(call) {
-    waiting.push(call);
+    // A recall replaces the same ticket's announcement still waiting: say it once.
+    waiting = waiting.filter(function (item) { return item.call.ticket !== call.ticket; });
+    waiting.push({ call: call, queuedAt: nowMs() });
     nextAnnouncement();
   }
 
   function nextAnnouncement() {
+    var cutoff = nowMs() - ANNOUNCE_MAX_AGE_MS;
+    waiting = waiting.filter(function (item) { return item.queuedAt >= cutoff; });
     if (speaking || !waiting.length) return;
     speaking = true;
-    var call = waiting.shift();
+    var call = waiting.shift().call;
     var text = announcementText(call);
     var entry = { ticket: call.ticket, text: text, start: nowMs(), end: null };
     window.layaniAnnouncements.push(text);
