@@ -28,10 +28,27 @@ def list_endpoints(request: HttpRequest, page: Query[PageQuery]) -> WebhookEndpo
     return WebhookEndpointPage(items=found.items, next_cursor=found.next_cursor)  # type: ignore[arg-type]
 
 
+RECEIVING = """
+Layani POSTs each event as JSON `{"id", "event", "created_at", "data"}` from its background
+worker, with the headers `X-Layani-Event`, `X-Layani-Delivery` (the event id) and
+`X-Layani-Signature: t=<unix seconds>,v1=<hex>`, where the hex is HMAC-SHA256 of
+`"<t>.<raw body>"` keyed with the endpoint's secret (two `v1` values for 24 hours after a
+secret rotation: accept the request if either matches).
+
+To verify: take the raw body bytes, compute the HMAC with your secret, compare it in constant
+time with each `v1`, and reject a `t` more than 5 minutes from your clock. Answer 2xx within
+10 seconds; anything else is retried after about 1 min, 5 min, 30 min, 2 h, 6 h, 12 h and
+24 h, then the delivery fails. Ignore an `id` you have already processed (retries and
+redeliveries repeat it). After `failure_limit` failed deliveries in a row the endpoint is
+switched off.
+"""
+
+
 @router.post(
     "/",
     response={201: WebhookEndpointWithSecretOut},
     summary="Create a webhook endpoint; the answer holds its signing secret, shown only once",
+    description=RECEIVING,
 )
 def create_endpoint(request: HttpRequest, payload: WebhookEndpointIn) -> Status:
     require(request.user, Capability.MANAGE_WEBHOOKS)

@@ -12,6 +12,7 @@ from layani.webhooks.delivery import (
     claim_due_deliveries,
     send_delivery,
 )
+from layani.webhooks.retention import prune_finished_deliveries
 
 
 @db_task()
@@ -40,3 +41,9 @@ def send_due_deliveries(*, now: datetime, limit: int = SWEEP_BATCH) -> int:
 @db_periodic_task(crontab(minute="*"))
 def retry_due_webhooks() -> None:
     send_due_deliveries(now=timezone.now())
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+def prune_webhook_deliveries() -> None:
+    """Every night: drop delivered and failed deliveries older than 30 days."""
+    prune_finished_deliveries(now=timezone.now())

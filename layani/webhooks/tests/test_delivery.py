@@ -21,6 +21,7 @@ from layani.webhooks.delivery import (
 )
 from layani.webhooks.dispatch import emit_event
 from layani.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from layani.webhooks.retention import prune_finished_deliveries
 from layani.webhooks.signing import verify_signature
 from layani.webhooks.tasks import send_due_deliveries
 from layani.webhooks.tests.receiver import closed_port_url, dripping_answer, slow_answer
@@ -375,3 +376,22 @@ def test_retry_delays_grow_with_jitter():
         assert len(delays) > 1
         assert all(base * 0.9 <= d <= base * 1.1 for d in delays)
     assert retry_delay(len(RETRY_DELAYS) + 5) <= RETRY_DELAYS[-1] * 1.1
+
+
+def test_finished_deliveries_are_pruned_after_thirty_days_pending_ones_stay(
+    receiver, make_endpoint
+):
+    make_endpoint()
+    receiver.answer(200, 500)
+    emit_event("conversation.created", PAYLOAD)  # delivered
+    emit_event("conversation.created", PAYLOAD)  # pending, to be retried
+    emit_event("conversation.created", PAYLOAD)  # delivered, but recent
+    old = timezone.now() - timedelta(days=31)
+    first, second, _recent = WebhookDelivery.objects.order_by("id")
+    WebhookDelivery.objects.filter(pk__in=[first.pk, second.pk]).update(created_at=old)
+
+    assert prune_finished_deliveries(now=timezone.now(), batch=1) == 1
+    assert list(WebhookDelivery.objects.order_by("id").values_list("status", flat=True)) == [
+        DeliveryStatus.PENDING,
+        DeliveryStatus.DELIVERED,
+    ]
