@@ -142,6 +142,7 @@ def waiting_heads(
     """Visitors transferred to this counter if there are any, else the group heads."""
     before = connection.ops.adapt_datetimefield_value(queued_before)
     waiting = VisitStatus.WAITING
+    params: list[Any]
     if connection.vendor == "postgresql":
         sql = _heads_sql_postgresql()
         pool = [branch_id, waiting, before]
