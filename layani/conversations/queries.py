@@ -23,7 +23,8 @@ from typing import Literal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import BooleanField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
@@ -34,6 +35,7 @@ from layani.conversations.models import (
     ConversationRead,
     ConversationStatus,
     Direction,
+    EventKind,
     Mention,
     Message,
     Priority,
@@ -43,7 +45,7 @@ from layani.conversations.models import (
 from layani.conversations.recipients import reply_channels_of
 from layani.core.choices import Channel, Purpose
 from layani.core.errors import InvalidInput, NotFound
-from layani.core.pagination import Page, keyset_page
+from layani.core.pagination import Page, decode_cursor, keyset_page
 from layani.customers.queries import CustomerFile, customer_file
 from layani.staff.models import Staff
 from layani.staff.permissions import Capability, can, staff_of
@@ -193,6 +195,35 @@ class InboxRow:
         return self.conversation.due_at
 
 
+# What an inbox row shows: the conversation and the names of who and where, no long texts.
+INBOX_COLUMNS = (
+    *(
+        f.name
+        for f in Conversation._meta.concrete_fields
+        if f.name not in ("previous", "merged_into", "visit")
+    ),
+    "customer__full_name",
+    "customer__status",
+    "customer__tier",
+    "customer__created_at",
+    "assignee__display_name",
+    "assignee__user_id",
+    "team__name",
+    "branch__code",
+    "branch__name",
+    "branch__timezone",
+)
+
+
+def is_active_status() -> RawSQL:
+    """`status IN ('new', 'open', 'pending')` with the values written out, exactly as the
+    partial inbox indexes say: SQLite uses a partial index only when the query repeats its
+    condition literally (a bound parameter does not count). Constant values, no user input."""
+    values = ", ".join(f"'{status}'" for status in ACTIVE_STATUSES)
+    column = f'"{Conversation._meta.db_table}"."status"'
+    return RawSQL(f"{column} IN ({values})", [], output_field=BooleanField())
+
+
 def _inbox_queryset(
     user: User, scope: ConversationScope, view: str, filters: InboxFilters
 ) -> QuerySet[Conversation]:
@@ -208,11 +239,7 @@ def _inbox_queryset(
         qs = qs.filter(assignee__isnull=True)
     elif view == "teams":
         qs = qs.filter(team_id__in=scope.team_ids) if scope.team_ids else qs.none()
-    qs = (
-        qs.filter(status=filters.status)
-        if filters.status
-        else qs.filter(status__in=ACTIVE_STATUSES)
-    )
+    qs = qs.filter(status=filters.status) if filters.status else qs.filter(is_active_status())
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
     if filters.purpose:
@@ -231,6 +258,21 @@ def _inbox_queryset(
             )
         )
     return qs
+
+
+def tags_of(conversation_ids: list[int]) -> dict[int, list[str]]:
+    """Tag names of each conversation, sorted, in one query."""
+    if not conversation_ids:
+        return {}
+    tags: dict[int, list[str]] = {}
+    rows = (
+        Conversation.tags.through.objects.filter(conversation_id__in=conversation_ids)
+        .order_by("tag__name")
+        .values_list("conversation_id", "tag__name")
+    )
+    for conversation_id, name in rows:
+        tags.setdefault(conversation_id, []).append(name)
+    return tags
 
 
 def inbox(
@@ -262,16 +304,23 @@ def inbox(
         .order_by("-created_at")
         .values("created_at")[:1]
     )
-    qs = qs.select_related("customer", "assignee", "team", "branch").annotate(
-        last_preview=Subquery(last_preview), last_inbound_at=Subquery(last_inbound)
+    qs = (
+        qs.select_related("customer", "assignee", "team", "branch")
+        .only(*INBOX_COLUMNS)
+        .annotate(last_preview=Subquery(last_preview), last_inbound_at=Subquery(last_inbound))
     )
     if scope.staff_id is not None:
         my_read = ConversationRead.objects.filter(
             conversation_id=OuterRef("pk"), staff_id=scope.staff_id
         ).values("read_at")[:1]
         qs = qs.annotate(my_read_at=Subquery(my_read))
-    qs = qs.prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    if cursor:
+        # The same bound as the cursor's (due_at, id) > (x, y), as a plain range on the
+        # leading column: PostgreSQL starts the index scan there instead of filtering every
+        # earlier row, so a late page costs what the first one does.
+        qs = qs.filter(due_at__gte=decode_cursor(cursor, 2)[0])
     page = keyset_page(qs, fields=("due_at", "id"), cursor=cursor, limit=limit)
+    tags = tags_of([c.pk for c in page.items])
     rows = []
     for conversation in page.items:
         last_in = getattr(conversation, "last_inbound_at", None)
@@ -281,7 +330,7 @@ def inbox(
                 conversation=conversation,
                 unread=last_in is not None and (read_at is None or last_in > read_at),
                 last_message_preview=getattr(conversation, "last_preview", None) or "",
-                tags=[t.name for t in conversation.tags.all()],
+                tags=tags.get(conversation.pk, []),
             )
         )
     return InboxPage(items=rows, next_cursor=page.next_cursor)
@@ -312,6 +361,16 @@ class Thread:
     reply_channels: list[str]
     customer: CustomerFile | None
     truncated: bool = False
+
+
+def _thread_order(entry: ThreadEntry) -> tuple[datetime, int, int]:
+    """Time order; at the same moment the conversation starts first, then the message, then
+    what the message caused (a reply opening the conversation)."""
+    if entry.message is not None:
+        return (entry.at, 1, entry.message.pk)
+    assert entry.event is not None
+    rank = 0 if entry.event.kind == EventKind.CONVERSATION_CREATED else 2
+    return (entry.at, rank, entry.event.pk)
 
 
 def conversation_thread(user: User, conversation_id: int) -> Thread:
@@ -352,7 +411,7 @@ def conversation_thread(user: User, conversation_id: int) -> Thread:
     truncated = len(messages) > THREAD_LIMIT or len(events) > THREAD_LIMIT
     entries = [ThreadEntry(at=m.created_at, message=m) for m in messages[:THREAD_LIMIT]]
     entries += [ThreadEntry(at=e.occurred_at, event=e) for e in events[:THREAD_LIMIT]]
-    entries.sort(key=lambda e: (e.at, 0 if e.event else 1, (e.event or e.message).pk))  # type: ignore[union-attr]
+    entries.sort(key=_thread_order)
     file = None
     reply_channels: list[str] = []
     if conversation.customer_id is not None and can(user, Capability.VIEW_CUSTOMERS):
