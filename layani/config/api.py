@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 import layani
 from layani.branches.api import router as branches_router
 from layani.branches.queue_api import router as queue_router
+from layani.conversations.api import router as conversations_router
 from layani.core.api_auth import api_auth
 from layani.core.api_errors import install_error_handlers
 from layani.customers.api import router as customers_router
@@ -30,6 +31,7 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/customers", customers_router)
+api.add_router("/conversations", conversations_router)
 api.add_router("/branches", branches_router)
 api.add_router("/me", staff_router)
 api.add_router("/search", search_router)
