@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from layani.conversations.models import Conversation, Message, OutboxMessage, TimelineEvent
+from layani.conversations.models import (
+    CannedReply,
+    Conversation,
+    Message,
+    OutboxMessage,
+    Tag,
+    TimelineEvent,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,11 +36,21 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "customer", "channel", "purpose", "status", "assignee", "created_at"]
-    list_filter = ["channel", "purpose", "status", "priority", "branch"]
-    list_select_related = ["customer", "assignee"]
+    list_display = [
+        "__str__",
+        "customer",
+        "channel",
+        "purpose",
+        "status",
+        "assignee",
+        "team",
+        "due_at",
+        "created_at",
+    ]
+    list_filter = ["channel", "purpose", "status", "priority", "branch", "team"]
+    list_select_related = ["customer", "assignee", "team"]
     search_fields = ["=id", "subject"]
-    raw_id_fields = ["customer"]
+    raw_id_fields = ["customer", "previous", "merged_into", "visit"]
     inlines = [MessageInline]
 
 
@@ -50,5 +67,23 @@ class TimelineEventAdmin(ReadOnlyAdmin):
 class OutboxMessageAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "channel", "recipient", "reason", "status", "body"]
     list_filter = ["channel", "reason", "status"]
-    raw_id_fields = ["customer", "visit"]
+    raw_id_fields = ["customer", "visit", "message"]
     date_hierarchy = "created_at"
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+    show_full_result_count = False
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    """Canned replies are configuration: managed here or through the API."""
+
+    list_display = ["title", "language", "team", "shortcut", "is_active", "updated_at"]
+    list_filter = ["language", "team", "is_active"]
+    list_select_related = ["team"]
+    search_fields = ["title", "shortcut", "body"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]

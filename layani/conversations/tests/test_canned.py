@@ -100,3 +100,29 @@ def test_filling_never_crashes_on_odd_text():
     assert fill_placeholders("{0} {customer_name} {agent_name} %s {", values) == (
         "{0} Wulan {agent_name} %s {"
     )
+
+
+def test_the_back_office_adds_canned_replies_and_lists_conversations(client, customer, team_x):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_superuser("boss", password="rahasia-uji-123"))
+    response = client.post(
+        "/admin/conversations/cannedreply/add/",
+        {
+            "title": "Kartu hilang",
+            "body": "Halo {nama_pelanggan}, kartu Anda sudah kami blokir.",
+            "language": "id",
+            "team": team_x.pk,
+            "shortcut": "kartu-hilang",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content
+    assert CannedReply.objects.get().team == team_x
+    start_conversation(customer=customer, channel="email", actor=None)
+    for page in (
+        "/admin/conversations/conversation/",
+        "/admin/conversations/cannedreply/",
+        "/admin/conversations/tag/",
+    ):
+        assert client.get(page).status_code == 200, page
