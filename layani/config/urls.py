@@ -13,6 +13,7 @@ admin.site.index_title = _("Back office")
 urlpatterns = [
     path("", include("layani.staff.urls")),
     path("customers/", include("layani.customers.urls")),
+    path("inbox/", include("layani.conversations.urls")),
     path("branch/", include("layani.branches.urls_staff")),
     path("q/", include("layani.branches.urls_public")),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -1,0 +1,634 @@
+"""The agent workspace through the Django test client: inbox, conversation view, forms,
+search, and query counts that do not grow with the data. Assertions use ids, data
+attributes and the data itself, never translated text."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from layani.branches.actions import check_in_visit
+from layani.conversations.actions import (
+    add_note,
+    assign,
+    change_status,
+    change_tags,
+    receive_inbound_message,
+    reply,
+)
+from layani.conversations.models import (
+    CannedReply,
+    Conversation,
+    ConversationRead,
+    ConversationStatus,
+    DeliveryStatus,
+    Direction,
+    EventKind,
+    Mention,
+    Message,
+    OutboxMessage,
+    TimelineEvent,
+)
+from layani.customers.actions import CustomerDetails, create_customer
+from layani.feedback.models import SurveyResponse
+from layani.search.indexing import index_customer
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+ROW = r'<li class="inbox-row[^"]*" '
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+
+
+def write(customer, text="Halo, saya mau tanya", channel="whatsapp", **kwargs):
+    return receive_inbound_message(
+        customer=customer, channel=channel, body_text=text, actor=None, **kwargs
+    ).conversation
+
+
+_emails = iter(range(1_000_000))
+
+
+def person(make_person, name, *, email=None, whatsapp=None):
+    values = {"full_name": name}
+    if email:
+        values["email"] = f"{next(_emails)}.{email}"
+    if whatsapp:
+        values["whatsapp"] = whatsapp
+    return create_customer(CustomerDetails.from_values(values), actor=None)
+
+
+def due_in(conversation, minutes):
+    Conversation.objects.filter(pk=conversation.pk).update(
+        due_at=timezone.now() + timedelta(minutes=minutes)
+    )
+
+
+def html_of(response):
+    return response.content.decode()
+
+
+def inbox_url(**params):
+    url = reverse("inbox:inbox")
+    if params:
+        url += "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    return url
+
+
+def conversation_url(conversation, name="conversation"):
+    return reverse(f"inbox:{name}", args=[conversation.pk])
+
+
+def row_ids(html):
+    return [
+        int(i) for i in re.findall(r'<li class="inbox-row[^"]*" data-conversation="(\d+)"', html)
+    ]
+
+
+def row_tag(html, conversation):
+    found = re.search(
+        rf'<li class="inbox-row[^"]*" data-conversation="{conversation.pk}"[^>]*>', html
+    )
+    assert found is not None, f"no row for {conversation.pk}"
+    return found.group(0)
+
+
+def row_html(html, conversation):
+    found = re.search(
+        rf'<li class="inbox-row[^"]*" data-conversation="{conversation.pk}".*?</li>', html, re.S
+    )
+    assert found is not None
+    return found.group(0)
+
+
+def section(html, element_id):
+    found = re.search(rf'<(section|aside)[^>]* id="{element_id}".*?</\1>', html, re.S)
+    assert found is not None, f"no #{element_id}"
+    return found.group(0)
+
+
+def textarea_value(html, element_id):
+    found = re.search(rf'<textarea[^>]*id="{element_id}"[^>]*>(.*?)</textarea>', html, re.S)
+    assert found is not None
+    return found.group(1)
+
+
+def form_errors(html):
+    return re.findall(r'class="form-error" role="alert" data-form="(\w+)" data-field="(\w+)"', html)
+
+
+@pytest.fixture
+def sari(agent_x):
+    """Sari, an agent of the contact centre team (team X)."""
+    return agent_x
+
+
+@pytest.fixture
+def signed_in(client, sari):
+    client.force_login(sari)
+    return client
+
+
+# --- Inbox -------------------------------------------------------------------------------------
+
+
+def test_inbox_lists_what_is_due_first_with_time_left_and_unread_markers(
+    signed_in, sari, customer, other_customer, make_person
+):
+    late = write(customer, "Dana saya belum dikembalikan", channel="email")
+    soon = write(other_customer, "Kartu saya tertelan ATM", channel="sms")
+    later = write(person(make_person, "Budi Santoso", email="budi@contoh.id"), channel="email")
+    due_in(late, -35)
+    due_in(soon, 20)
+    due_in(later, 60 * 30)
+    mark_read_by(sari, soon)
+
+    html = html_of(signed_in.get(inbox_url(view="unassigned")))
+
+    assert row_ids(html) == [late.pk, soon.pk, later.pk]
+    assert 'data-due-state="overdue"' in row_tag(html, late)
+    assert 'data-due-state="soon"' in row_tag(html, soon)
+    assert 'data-due-state="later"' in row_tag(html, later)
+    assert 'data-unread="true"' in row_tag(html, late)
+    assert 'data-unread="false"' in row_tag(html, soon)
+    late_row = row_html(html, late)
+    assert "Wulan Sari" in late_row and "unread-dot" in late_row
+    assert "Dana saya belum dikembalikan" in late_row
+    assert "chip-email" in late_row and "badge-new" in late_row  # a new customer
+    assert "unread-dot" not in row_html(html, soon)
+
+
+def mark_read_by(user, conversation):
+    from layani.conversations.actions import mark_read
+
+    mark_read(conversation, actor=user)
+
+
+def test_inbox_views_mine_unassigned_and_my_teams(
+    signed_in, sari, agent_y, customer, other_customer, team_x, team_y
+):
+    pool = write(customer, channel="email")
+    mine = write(other_customer, channel="sms")
+    ours = write(customer, channel="telegram")
+    theirs = write(other_customer, channel="instagram")
+    assign(mine, assignee=sari.staff, actor=None)
+    assign(ours, team=team_x, actor=None)
+    assign(theirs, team=team_y, actor=None)
+
+    assert row_ids(html_of(signed_in.get(inbox_url(view="mine")))) == [mine.pk]
+    assert set(row_ids(html_of(signed_in.get(inbox_url(view="unassigned"))))) == {pool.pk, ours.pk}
+    assert row_ids(html_of(signed_in.get(inbox_url(view="teams")))) == [ours.pk]
+    # An agent has no "all" view: it is for people who oversee others' work.
+    assert signed_in.get(inbox_url(view="all")).status_code == 403
+    assert signed_in.get(inbox_url()).status_code == 200  # default: mine
+
+
+def test_inbox_filters_combine_and_are_kept_in_every_link(
+    signed_in, customer, other_customer, branch
+):
+    email = write(customer, channel="email", purpose="complaint", branch=branch)
+    write(other_customer, channel="sms", purpose="complaint", branch=branch)
+    write(customer, channel="telegram")
+    change_tags(email, add=["refund"], actor=None)
+
+    html = html_of(
+        signed_in.get(
+            inbox_url(view="unassigned", channel="email", purpose="complaint", branch=branch.pk)
+        )
+    )
+    assert row_ids(html) == [email.pk]
+    rows = re.search(r'data-rows-url="([^"]+)"', html).group(1)
+    assert "channel=email" in rows and "purpose=complaint" in rows and f"branch={branch.pk}" in rows
+    for tab in re.findall(r'<a href="\?([^"]+)" data-view=', html):
+        assert "channel=email" in tab and "purpose=complaint" in tab
+
+    by_tag = html_of(signed_in.get(inbox_url(view="unassigned", tag="refund")))
+    assert row_ids(by_tag) == [email.pk]
+
+
+def test_inbox_rejects_an_unknown_filter_in_place(signed_in):
+    response = signed_in.get(inbox_url(view="unassigned", channel="pigeon"))
+    assert response.status_code == 422
+    assert 'id="page-error"' in html_of(response)
+
+
+def test_inbox_pages_by_fifty_and_a_live_refresh_keeps_what_was_loaded(signed_in, make_person):
+    conversations = [
+        write(person(make_person, f"Nasabah {i:02d}", email=f"n{i}@contoh.id"), channel="email")
+        for i in range(55)
+    ]
+    for i, conversation in enumerate(conversations):
+        due_in(conversation, i)
+
+    first = html_of(signed_in.get(inbox_url(view="unassigned")))
+    assert row_ids(first) == [c.pk for c in conversations[:50]]
+    next_url = re.search(r'hx-get="([^"]+cursor=[^"]+)"', first).group(1).replace("&amp;", "&")
+    second = html_of(signed_in.get(next_url, **HTMX))
+    assert row_ids(second) == [c.pk for c in conversations[50:]]
+    assert "inbox-next" not in second and "inbox-empty" not in second
+
+    rows_url = re.search(r'data-rows-url="([^"]+)"', first).group(1).replace("&amp;", "&")
+    refreshed = html_of(signed_in.get(rows_url + "&pages=2", **HTMX))
+    assert row_ids(refreshed) == [c.pk for c in conversations]
+
+
+# --- Conversation view -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def story(sari, customer, team_x, django_capture_on_commit_callbacks):
+    """A WhatsApp conversation with a message, a reply, a note, an assignment and a status."""
+    conversation = write(customer, "Saldo saya terpotong dua kali")
+    assign(conversation, team=team_x, actor=None)
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends it
+        reply(conversation, body_text="Baik Ibu, kami cek dulu ya.", actor=sari)
+    add_note(conversation, body_text="Cek mutasi di core banking", actor=sari)
+    change_status(conversation, status=ConversationStatus.PENDING, actor=sari)
+    write(customer, "Sudah saya kirim bukti transfernya")
+    conversation.refresh_from_db()
+    return conversation
+
+
+def test_conversation_view_shows_the_thread_in_time_order_and_marks_it_read(signed_in, sari, story):
+    assert not ConversationRead.objects.filter(staff=sari.staff, conversation=story).exists()
+    response = signed_in.get(conversation_url(story))
+    assert response.status_code == 200
+    html = html_of(response)
+    thread = section(html, "thread")
+
+    messages = list(Message.objects.filter(conversation=story).order_by("created_at", "id"))
+    assert [int(i) for i in re.findall(r'data-message="(\d+)"', thread)] == [m.pk for m in messages]
+    assert [d for d in re.findall(r'data-direction="(\w+)"', thread)] == [
+        "in",
+        "out",
+        "note",
+        "in",
+    ]
+    assert "msg-note" in thread and "Cek mutasi di core banking" in thread
+    events = re.findall(r'data-event="(\w+)"', thread)
+    assert EventKind.ASSIGNED in events and EventKind.STATUS_CHANGED in events
+    assert 'data-delivery="sent"' in thread  # the outbox sent the reply
+    # Status changes read in time order: the reply opened it, the agent set it waiting, the
+    # customer's message opened it again.
+    assert ConversationRead.objects.filter(staff=sari.staff, conversation=story).exists()
+
+
+def test_reply_goes_through_the_customers_channel_and_the_outbox_records_it(
+    signed_in, story, customer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in.post(
+            conversation_url(story, "compose"),
+            {"mode": "reply", "channel": "whatsapp", "body_text": "Dana sudah kami kembalikan."},
+            **HTMX,
+        )
+    assert response.status_code == 200
+    html = html_of(response)
+    assert textarea_value(html, "compose-body") == ""  # the box is empty again
+    assert (
+        'id="thread" class="card thread" aria-labelledby="thread-title" hx-swap-oob="true"' in html
+    )
+    sent = Message.objects.filter(conversation=story, direction=Direction.OUTBOUND).latest("id")
+    assert sent.body_text == "Dana sudah kami kembalikan."
+    assert f'data-message="{sent.pk}"' in html
+    outbox = OutboxMessage.objects.get(message=sent)
+    assert outbox.channel == "whatsapp" and outbox.recipient == "+6281234567890"
+
+
+def test_reply_through_another_of_the_customers_channels(
+    signed_in, story, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(
+            conversation_url(story, "compose"),
+            {
+                "mode": "reply",
+                "channel": "email",
+                "body_text": "Rinciannya kami kirim lewat email.",
+            },
+            **HTMX,
+        )
+    outbox = OutboxMessage.objects.latest("id")
+    assert outbox.channel == "email" and outbox.recipient == "wulan@contoh.co.id"
+
+
+def test_a_reply_that_cannot_go_keeps_the_typed_text_and_shows_why(signed_in, story):
+    typed = "Mohon ditunggu ya Bu,\nkami proses hari ini."
+    before = Message.objects.count()
+    response = signed_in.post(
+        conversation_url(story, "compose"),
+        {"mode": "reply", "channel": "telegram", "body_text": typed},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    html = html_of(response)
+    assert ("compose", "channel") in form_errors(html)
+    assert textarea_value(html, "compose-body") == typed.replace("\n", "\n")
+    assert "hx-swap-oob" not in html  # only the reply box comes back
+    assert Message.objects.count() == before
+
+    empty = signed_in.post(
+        conversation_url(story, "compose"), {"mode": "reply", "body_text": "  "}, **HTMX
+    )
+    assert empty.status_code == 422
+    assert ("compose", "body_text") in form_errors(html_of(empty))
+
+
+def test_plain_form_posts_work_without_javascript(signed_in, story):
+    response = signed_in.post(
+        conversation_url(story, "compose"),
+        {"mode": "note", "body_text": "Nasabah prioritas, tolong cepat"},
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith(conversation_url(story) + "#composer")
+    failed = signed_in.post(
+        conversation_url(story, "purpose"), {"purpose": "complaint", "reason": ""}
+    )
+    assert failed.status_code == 422
+    assert 'id="thread"' in html_of(failed)  # the whole page, with the error in place
+    assert ("purpose", "reason") in form_errors(html_of(failed))
+
+
+def test_internal_note_with_a_mention_notifies_the_colleague(signed_in, story, agent_in, team_x):
+    budi = agent_in(team_x, name="Budi Agen")
+    response = signed_in.post(
+        conversation_url(story, "compose"),
+        {"mode": "note", "body_text": f"@{budi.username} tolong cek ya"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    note = Message.objects.filter(conversation=story, direction=Direction.NOTE).latest("id")
+    assert Mention.objects.filter(staff=budi.staff, message=note).exists()
+    assert not OutboxMessage.objects.filter(message=note).exists()
+    thread = section(html_of(response), "thread")
+    assert f'<span class="mention">@{budi.username}</span>' in thread
+    assert 'value="note" id="mode-note" checked' in html_of(response)  # stays in note mode
+
+
+def test_canned_reply_picker_inserts_the_filled_text(signed_in, sari, story, team_x, team_y):
+    mine = CannedReply.objects.create(
+        title="Dana kembali",
+        body="Halo {nama_pelanggan}, dana tiket {nomor_tiket} sudah kembali. Salam, {nama_agen}",
+        team=team_x,
+    )
+    other_team = CannedReply.objects.create(title="Lain", body="x", team=team_y)
+    page = html_of(signed_in.get(conversation_url(story)))
+    assert f'<option value="{mine.pk}">' in page
+    assert f'<option value="{other_team.pk}">' not in page
+
+    response = signed_in.get(reverse("inbox:canned", args=[story.pk, mine.pk]))
+    assert response.status_code == 200
+    assert response.content.decode() == (
+        f"Halo Wulan Sari, dana tiket L-{story.pk} sudah kembali. Salam, Sari Agen"
+    )
+    assert signed_in.get(reverse("inbox:canned", args=[story.pk, other_team.pk])).status_code == 404
+
+
+def test_assign_to_me_then_to_a_team_and_resolve(signed_in, sari, story, team_y):
+    response = signed_in.post(conversation_url(story, "assign"), {"to": "me"}, **HTMX)
+    assert response.status_code == 200
+    story.refresh_from_db()
+    assert story.assignee == sari.staff
+    assert f'data-assignee="{sari.staff.pk}"' in html_of(response)
+    assert 'id="assign-me"' not in html_of(response)  # already mine
+
+    resolved = signed_in.post(conversation_url(story, "status"), {"status": "resolved"}, **HTMX)
+    story.refresh_from_db()
+    assert story.status == ConversationStatus.RESOLVED
+    assert 'data-status="resolved"' in html_of(resolved)
+    assert 'id="status-open"' in html_of(resolved)  # it can be reopened
+
+    # Handed to another team, it leaves Sari's scope: the page goes back to the inbox.
+    handed = signed_in.post(
+        conversation_url(story, "assign"), {"to": f"team-{team_y.pk}", "reason": "Keluhan"}, **HTMX
+    )
+    assert handed["HX-Redirect"] == reverse("inbox:inbox")
+    story.refresh_from_db()
+    assert story.team == team_y and story.assignee is None
+    event = TimelineEvent.objects.filter(conversation=story, kind=EventKind.ASSIGNED).latest("id")
+    assert event.details["reason"] == "Keluhan" and event.actor == sari
+
+
+def test_an_impossible_status_change_is_a_conflict_in_place(signed_in, story):
+    signed_in.post(conversation_url(story, "status"), {"status": "closed"}, **HTMX)
+    response = signed_in.post(conversation_url(story, "status"), {"status": "pending"}, **HTMX)
+    assert response.status_code == 409
+    assert ("status", "status") in form_errors(html_of(response))
+    story.refresh_from_db()
+    assert story.status == ConversationStatus.CLOSED
+
+
+def test_purpose_and_priority_need_a_reason_which_stays_on_error(signed_in, story):
+    response = signed_in.post(
+        conversation_url(story, "purpose"), {"purpose": "complaint", "reason": ""}, **HTMX
+    )
+    assert response.status_code == 422
+    html = html_of(response)
+    assert ("purpose", "reason") in form_errors(html)
+    assert 'id="ctl-purpose" open' in html
+    assert re.search(r'<option value="complaint" selected>', html)
+    story.refresh_from_db()
+    assert story.purpose == "routine"
+
+    ok = signed_in.post(
+        conversation_url(story, "purpose"),
+        {"purpose": "complaint", "reason": "Nasabah kecewa, dana terpotong"},
+        **HTMX,
+    )
+    assert ok.status_code == 200
+    story.refresh_from_db()
+    assert story.purpose == "complaint"
+    assert 'data-event="purpose_changed"' in html_of(ok)  # the thread came along
+
+    high = signed_in.post(
+        conversation_url(story, "priority"), {"priority": "4", "reason": "Nominal besar"}, **HTMX
+    )
+    assert high.status_code == 200
+    story.refresh_from_db()
+    assert story.priority == 4
+
+
+def test_tags_are_added_and_removed(signed_in, story):
+    signed_in.post(conversation_url(story, "tags"), {"add": "Refund, kartu hilang"}, **HTMX)
+    assert sorted(story.tags.values_list("name", flat=True)) == ["kartu-hilang", "refund"]
+    response = signed_in.post(conversation_url(story, "tags"), {"remove": "refund"}, **HTMX)
+    assert list(story.tags.values_list("name", flat=True)) == ["kartu-hilang"]
+    assert 'data-tag="kartu-hilang"' in html_of(response)
+    assert 'data-tag="refund"' not in html_of(response)
+
+
+def test_merge_another_conversation_of_the_same_customer_here(signed_in, story, customer):
+    other = write(customer, "Ini lanjutan soal saldo", channel="email")
+    moved = list(Message.objects.filter(conversation=other).values_list("pk", flat=True))
+    page = html_of(signed_in.get(conversation_url(story)))
+    assert f'<option value="{other.pk}">' in section(page, "conversation-controls")
+
+    response = signed_in.post(conversation_url(story, "merge"), {"other": other.pk}, **HTMX)
+    assert response.status_code == 200
+    other.refresh_from_db()
+    assert other.merged_into_id == story.pk
+    assert set(moved) <= set(
+        Message.objects.filter(conversation=story).values_list("pk", flat=True)
+    )
+    html = html_of(response)
+    for message_id in moved:
+        assert f'data-message="{message_id}"' in html
+    assert 'id="customer-side"' in html  # its open conversations changed
+
+    merged_page = html_of(signed_in.get(conversation_url(other)))
+    assert 'id="merged-notice"' in merged_page and 'id="compose-form"' not in merged_page
+
+
+def test_merge_refuses_another_customers_conversation(signed_in, story, other_customer):
+    stranger = write(other_customer, "Halo", channel="email")
+    response = signed_in.post(conversation_url(story, "merge"), {"other": stranger.pk}, **HTMX)
+    assert response.status_code == 409
+    assert ("merge", "other") in form_errors(html_of(response))
+    stranger.refresh_from_db()
+    assert stranger.merged_into_id is None
+
+
+def test_link_the_conversation_to_a_branch_visit(signed_in, story, customer, branch, service):
+    visit = check_in_visit(branch=branch, service=service, customer=customer, actor=None)
+    page = html_of(signed_in.get(conversation_url(story)))
+    assert f'<option value="{visit.pk}"' in page
+
+    response = signed_in.post(conversation_url(story, "visit"), {"visit": visit.pk}, **HTMX)
+    assert response.status_code == 200
+    story.refresh_from_db()
+    assert story.visit_id == visit.pk
+    assert 'data-event="visit_linked"' in html_of(response)
+    assert visit.ticket_number in section(html_of(response), "conversation-controls")
+
+
+def test_customer_panel_shows_what_matters_first_and_edits_it_in_place(
+    signed_in, sari, story, customer, branch, service
+):
+    SurveyResponse.objects.create(
+        rating=2, comment="Antre lama", channel="kiosk", customer=customer
+    )
+    check_in_visit(branch=branch, service=service, customer=customer, actor=None)
+    html = html_of(signed_in.get(conversation_url(story)))
+    assert html.index('id="what-matters"') < html.index('id="customer-side"')
+    side = section(html, "customer-side")
+    assert 'data-rating="2"' in side and "Antre lama" in side
+    assert branch.name in section(html, "customer-visits")
+
+    response = signed_in.post(
+        conversation_url(story, "what_matters"),
+        {"what_matters": "Lebih suka dihubungi lewat WhatsApp sore hari", "tags": "whatsapp, sore"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    customer.refresh_from_db()
+    assert customer.what_matters == "Lebih suka dihubungi lewat WhatsApp sore hari"
+    assert customer.what_matters_tags == ["whatsapp", "sore"]
+    pinned = html_of(response)
+    assert pinned.startswith('<section id="what-matters"')
+    assert "Lebih suka dihubungi lewat WhatsApp sore hari" in pinned
+    assert "Sari Agen" in pinned  # who changed it, from the customer's timeline
+    event = TimelineEvent.objects.get(customer=customer, kind=EventKind.WHAT_MATTERS_CHANGED)
+    assert event.actor == sari
+
+
+def test_live_parts_of_the_conversation_can_be_read_alone(signed_in, sari, story):
+    ConversationRead.objects.all().delete()
+    for part, element in (
+        ("thread", "thread"),
+        ("controls", "conversation-controls"),
+        ("composer", "composer"),
+        ("pinned", "what-matters"),
+        ("side", "customer-side"),
+    ):
+        response = signed_in.get(reverse("inbox:part", args=[story.pk, part]), **HTMX)
+        assert response.status_code == 200
+        assert (
+            html_of(response)
+            .lstrip()
+            .startswith(f'<{"aside" if part == "side" else "section"} id="{element}"')
+        )
+    assert not ConversationRead.objects.filter(conversation=story).exists()
+    signed_in.get(reverse("inbox:part", args=[story.pk, "thread"]) + "?seen=1", **HTMX)
+    assert ConversationRead.objects.filter(staff=sari.staff, conversation=story).exists()
+    assert signed_in.get(reverse("inbox:part", args=[story.pk, "nothing"])).status_code == 404
+
+
+# --- Search ------------------------------------------------------------------------------------
+
+
+def test_search_finds_conversations_in_indonesian_and_customers(
+    signed_in, customer, other_customer
+):
+    index_customer(customer)
+    refund = write(customer, "dana saya blm dikembalikan sampai sekarang", channel="email")
+    write(other_customer, "mau ganti kartu ATM", channel="sms")
+    response = signed_in.get(reverse("inbox:search") + "?q=pengembalian+dana")
+    assert response.status_code == 200
+    html = html_of(response)
+    assert [int(i) for i in re.findall(r'class="search-hit" data-conversation="(\d+)"', html)] == [
+        refund.pk
+    ]
+    assert "<mark>" in html
+
+    by_name = html_of(signed_in.get(reverse("inbox:search") + "?q=wulan"))
+    assert f'data-customer="{customer.pk}"' in by_name
+
+    blank = signed_in.get(reverse("inbox:search") + "?q=+")
+    assert blank.status_code == 422
+
+
+# --- Query counts ------------------------------------------------------------------------------
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def _busy_inbox(make_person, team, n):
+    for i in range(n):
+        customer = person(make_person, f"Nasabah {team.pk}-{i}", email=f"{team.pk}.{i}@contoh.id")
+        conversation = write(customer, f"Pertanyaan nomor {i}", channel="email")
+        assign(conversation, team=team, actor=None)
+        change_tags(conversation, add=[f"tag-{i % 3}", "umum"], actor=None)
+
+
+def test_inbox_queries_do_not_grow_with_the_data(signed_in, make_person, team_x):
+    _busy_inbox(make_person, team_x, 3)
+    small = _count(signed_in, inbox_url(view="teams"))
+    _busy_inbox(make_person, team_x, 30)
+    large = _count(signed_in, inbox_url(view="teams"))
+    assert small == large
+    rows = _count(signed_in, reverse("inbox:rows") + "?view=teams&pages=2")
+    assert rows <= large
+
+
+def _grow(conversation, customer, sari, branch, service, n):
+    for i in range(n):
+        write(customer, f"Pesan tambahan {i}")
+        reply(conversation, body_text=f"Balasan {i}", actor=sari)
+        add_note(conversation, body_text=f"Catatan {i}", actor=sari)
+        change_tags(conversation, add=[f"t{i}"], actor=sari)
+        check_in_visit(branch=branch, service=service, customer=customer, actor=None)
+        SurveyResponse.objects.create(rating=4, channel="kiosk", customer=customer)
+        write(customer, f"Percakapan lain {i}", channel="email" if i % 2 else "sms")
+
+
+def test_conversation_view_queries_do_not_grow_with_the_data(
+    signed_in, sari, story, customer, branch, service
+):
+    _grow(story, customer, sari, branch, service, 1)
+    small = _count(signed_in, conversation_url(story))
+    _grow(story, customer, sari, branch, service, 12)
+    large = _count(signed_in, conversation_url(story))
+    assert small == large
+    assert Message.objects.filter(conversation=story).count() > 30
+    assert Message.objects.filter(delivery_status=DeliveryStatus.SENT).exists()

@@ -1,0 +1,86 @@
+"""What every workspace page shares: the guard, the error page, htmx helpers, due times.
+
+Thin handlers (STYLE rule 3): parse, authorise, call one action or query, render. A domain
+error (`LayaniError`) becomes a message in place with its HTTP status, never a 500.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from layani.core.errors import LayaniError
+from layani.core.formatting import format_local
+from layani.staff.permissions import Capability, require
+
+# A conversation due within this time is shown amber; past its due time, red.
+SOON = timedelta(hours=1)
+
+View = Callable[..., HttpResponse]
+
+
+def error_page(request: HttpRequest, error: LayaniError) -> HttpResponse:
+    if is_htmx(request):
+        return render(request, "conversations/_error.html", {"error": error}, status=error.status)
+    return render(request, "core/error.html", {"error": error}, status=error.status)
+
+
+def workspace_page(
+    capability: Capability = Capability.VIEW_CONVERSATIONS,
+) -> Callable[[View], View]:
+    """Signed in (else the sign-in page) and allowed to `capability` (else 403)."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                require(request.user, capability)
+                return view(request, *args, **kwargs)
+            except LayaniError as error:
+                return error_page(request, error)
+
+        return login_required(wrapper)
+
+    return decorate
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@dataclass(frozen=True)
+class DueTime:
+    """When an answer is due, as an agent reads it: "2 h 15 min left", "35 min late"."""
+
+    at: datetime
+    text: str
+    state: str  # "overdue", "soon" or "later"
+    local: str  # the moment itself, in the branch's zone
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 60 * 24)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)s min") % {"minutes": minutes}
+
+
+def due_time(due_at: datetime, now: datetime, zone: str | None = None) -> DueTime:
+    local = format_local(due_at, zone or settings.TIME_ZONE)
+    left = due_at - now
+    if left < timedelta(0):
+        text = _("%(time)s late") % {"time": _duration(-left)}
+        return DueTime(at=due_at, text=text, state="overdue", local=local)
+    text = _("%(time)s left") % {"time": _duration(left)}
+    return DueTime(at=due_at, text=text, state="soon" if left <= SOON else "later", local=local)

@@ -1,0 +1,253 @@
+"""The inbox: what is due first, by view and filters, live; and the one search box.
+
+Every read is a fixed number of queries whatever the data (the scope, one page with its
+joins and subqueries, the page's tags, the branches of the filter).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from layani.branches.queries import branches_for
+from layani.conversations.queries import INBOX_VIEWS, InboxFilters, InboxRow, conversations_for
+from layani.conversations.views.common import DueTime, due_time, is_htmx, workspace_page
+from layani.conversations.views.forms import INBOX_VIEW_LABELS, InboxFilterForm, SearchForm
+from layani.conversations.workspace_queries import MAX_REFRESH_PAGES, inbox_pages
+from layani.core.errors import InvalidInput, PermissionDenied
+from layani.customers.queries import customers_for
+from layani.search import queries as search
+from layani.search.filters import ConversationFilters, filter_conversations
+from layani.staff.permissions import Capability, can, staff_of
+
+FILTER_NAMES = ("channel", "purpose", "status", "priority", "branch", "tag")
+SEARCH_PAGE_SIZE = 20
+CUSTOMERS_PER_SEARCH = 5
+
+
+def may_see_all(user: Any) -> bool:
+    """ "Semua" is for people who oversee others' work: admins and supervisors."""
+    return can(user, Capability.VIEW_ALL_CONVERSATIONS) or can(user, Capability.SUPERVISE)
+
+
+def views_for(user: Any) -> list[str]:
+    views = ["mine", "unassigned", "teams"] if staff_of(user) is not None else []
+    if may_see_all(user):
+        views.append("all")
+    return views
+
+
+def default_view(user: Any) -> str:
+    return views_for(user)[0] if views_for(user) else "all"
+
+
+@dataclass
+class InboxState:
+    """What the agent asked for: the view and the filters, and the query string to keep them."""
+
+    view: str
+    filters: InboxFilters
+    form: InboxFilterForm
+    query: str  # view and filters, without cursor/pages
+
+    def tab_query(self, view: str) -> str:
+        params = QueryDict(self.query, mutable=True)
+        params["view"] = view
+        return params.urlencode()
+
+
+def inbox_state(request: HttpRequest) -> InboxState:
+    """Parse the view and filters; an unknown value is a field error (422), a view the person
+    may not use is a 403."""
+    view = request.GET.get("view") or default_view(request.user)
+    if view not in INBOX_VIEWS:
+        raise InvalidInput(_("Unknown view: %(value)s") % {"value": view}, field="view")
+    if view not in views_for(request.user):
+        raise PermissionDenied(_("You are not allowed to see this view."))
+    form = InboxFilterForm(request.GET, branches=list(branches_for(request.user)))
+    if not form.is_valid():
+        raise InvalidInput(
+            " ".join(str(e) for errors in form.errors.values() for e in errors),
+            code="invalid_choice",
+            field=next(iter(form.errors)),
+        )
+    data = form.cleaned_data
+    filters = InboxFilters(
+        channel=data["channel"],
+        purpose=data["purpose"],
+        status=data["status"],
+        priority=data["priority"],
+        branch_id=data["branch"],
+        tag=data["tag"].strip(),
+    )
+    kept = {"view": view}
+    kept.update({name: str(request.GET[name]) for name in FILTER_NAMES if request.GET.get(name)})
+    return InboxState(view=view, filters=filters, form=form, query=urlencode(kept))
+
+
+@dataclass
+class Row:
+    """One line of the inbox as the page shows it."""
+
+    line: InboxRow
+    due: DueTime
+
+    @property
+    def conversation(self) -> Any:
+        return self.line.conversation
+
+
+def rows_of(items: list[InboxRow]) -> list[Row]:
+    now = timezone.now()
+    return [
+        Row(
+            line=item,
+            due=due_time(
+                item.conversation.due_at,
+                now,
+                item.conversation.branch.timezone if item.conversation.branch else None,
+            ),
+        )
+        for item in items
+    ]
+
+
+def _page_context(request: HttpRequest, state: InboxState, pages: int = 1) -> dict[str, Any]:
+    page = inbox_pages(
+        request.user,
+        view=state.view,
+        filters=state.filters,
+        pages=pages,
+        cursor=request.GET.get("cursor") or None,
+    )
+    staff = staff_of(request.user)
+    return {
+        "state": state,
+        "rows": rows_of(page.items),
+        "next_cursor": page.next_cursor,
+        "views": [(v, INBOX_VIEW_LABELS[v], state.tab_query(v)) for v in views_for(request.user)],
+        "staff_id": staff.pk if staff else "",
+        "team_ids": ",".join(str(t) for t in _team_ids(request.user)),
+    }
+
+
+def _team_ids(user: Any) -> list[int]:
+    staff = staff_of(user)
+    if staff is None:
+        return []
+    return list(staff.teams.values_list("pk", flat=True))
+
+
+@require_GET
+@workspace_page()
+def inbox_page(request: HttpRequest) -> HttpResponse:
+    try:
+        state = inbox_state(request)
+    except InvalidInput as error:
+        return render(
+            request,
+            "conversations/inbox.html",
+            {"error": error, "views": [], "rows": [], "state": None},
+            status=error.status,
+        )
+    return render(request, "conversations/inbox.html", _page_context(request, state))
+
+
+@require_GET
+@workspace_page()
+def inbox_list(request: HttpRequest) -> HttpResponse:
+    """The inbox's rows as a fragment: the next page (`cursor`), or the first `pages` pages
+    again after a live change (what the agent had loaded stays loaded)."""
+    state = inbox_state(request)
+    try:
+        pages = int(request.GET.get("pages") or 1)
+    except ValueError:
+        pages = 1
+    pages = max(1, min(pages, MAX_REFRESH_PAGES))
+    return render(
+        request, "conversations/_inbox_rows.html", _page_context(request, state, pages=pages)
+    )
+
+
+# --- Search --------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    hit: search.ConversationHit
+    parts: list[tuple[str, bool]]  # the snippet in pieces, True where a word matched
+
+
+def _snippet_parts(snippet: str, highlights: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    parts: list[tuple[str, bool]] = []
+    position = 0
+    for start, end in highlights:
+        if start > position:
+            parts.append((snippet[position:start], False))
+        parts.append((snippet[start:end], True))
+        position = end
+    if position < len(snippet):
+        parts.append((snippet[position:], False))
+    return parts
+
+
+@require_GET
+@workspace_page()
+def search_page(request: HttpRequest) -> HttpResponse:
+    """One box over conversations, messages, notes and customers (layani.search)."""
+    form = SearchForm(request.GET or None)
+    filter_form = InboxFilterForm(request.GET, branches=list(branches_for(request.user)))
+    context: dict[str, Any] = {"form": form, "filter_form": filter_form, "searched": False}
+    status = 200
+    q = request.GET.get("q", "")
+    if q and form.is_valid() and filter_form.is_valid():
+        data = filter_form.cleaned_data
+        base = filter_conversations(
+            conversations_for(request.user),
+            ConversationFilters(
+                channel=data["channel"],
+                status=data["status"],
+                purpose=data["purpose"],
+                priority=data["priority"],
+                branch_id=data["branch"],
+                tag=data["tag"],
+            ),
+        )
+        cursor = request.GET.get("cursor") or None
+        try:
+            results = search.search_conversations(
+                q, base=base, cursor=cursor, limit=SEARCH_PAGE_SIZE
+            )
+            customers = (
+                search.search_customers(
+                    q, base=customers_for(request.user), limit=CUSTOMERS_PER_SEARCH
+                )
+                if cursor is None
+                else []
+            )
+        except InvalidInput as error:
+            form.add_error("q" if error.field in (None, "q") else None, error.message)
+            status = error.status
+        else:
+            params = request.GET.copy()
+            params.pop("cursor", None)
+            context.update(
+                searched=True,
+                hits=[
+                    Hit(hit=h, parts=_snippet_parts(h.snippet, h.highlights)) for h in results.hits
+                ],
+                customers=customers,
+                next_cursor=results.next_cursor,
+                query=params.urlencode(),
+            )
+    elif q:
+        status = 422
+    template = "conversations/search.html"
+    if is_htmx(request) and request.GET.get("cursor"):
+        template += "#results"
+    return render(request, template, context, status=status)
