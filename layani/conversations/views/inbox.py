@@ -55,6 +55,10 @@ class InboxState:
     form: InboxFilterForm
     query: str  # view and filters, without cursor/pages
 
+    @property
+    def filtered(self) -> bool:
+        return self.filters != InboxFilters()
+
     def tab_query(self, view: str) -> str:
         params = QueryDict(self.query, mutable=True)
         params["view"] = view

@@ -218,6 +218,10 @@
     });
     rememberInbox();
 
+    // On a phone the filters start folded (they are open without JavaScript).
+    var box = document.getElementById("inbox-filter-box");
+    if (box && window.matchMedia("(max-width: 760px)").matches) box.open = false;
+
     var filters = document.getElementById("inbox-filters");
     if (filters) {
       filters.addEventListener("change", function (event) {
