@@ -201,21 +201,24 @@ def test_a_merged_conversation_never_changes_again(customer, agent):
 
 @pytest.mark.django_db(transaction=True)
 def test_changes_are_published_after_commit_and_not_on_rollback(customer, agent):
-    inbox = GroupListener("inbox")
+    # A listener is read once, to the end: on Redis one that timed out cannot read again.
+    created = GroupListener("inbox")
     received = inbound(customer)
     conversation = received.conversation
-    room = GroupListener(f"conversation-{conversation.pk}")
-    assert inbox.events() == ["conversation.created", "message.created"]
+    assert created.events() == ["conversation.created", "message.created"]
 
+    inbox = GroupListener("inbox")
+    room = GroupListener(f"conversation-{conversation.pk}")
     with pytest.raises(RuntimeError), transaction.atomic():
         change_status(conversation, status=S.OPEN, actor=agent)
-        assert inbox.events(timeout=0.1) == []  # not before commit
         raise RuntimeError("the surrounding work failed")
     assert inbox.events() == []
     assert room.events() == []
     assert Conversation.objects.get(pk=conversation.pk).status == S.NEW
     assert status_events(conversation) == []
 
+    inbox = GroupListener("inbox")
+    room = GroupListener(f"conversation-{conversation.pk}")
     change_status(conversation, status=S.OPEN, actor=agent)
     message = room.receive()
     assert message["event"] == "conversation.updated"
