@@ -16,7 +16,13 @@ from django.urls import reverse
 
 from layani.branches.tests.test_display_browser import AsgiServer, asgi_server  # noqa: F401
 from layani.conversations.actions import assign, receive_inbound_message
-from layani.conversations.models import Direction, OutboxMessage, OutboxStatus
+from layani.conversations.models import (
+    CannedReply,
+    Direction,
+    Mention,
+    OutboxMessage,
+    OutboxStatus,
+)
 from layani.customers.actions import CustomerDetails, create_customer
 from layani.testing.browser import (
     PHONE,
@@ -62,6 +68,7 @@ def test_a_new_conversation_appears_live_and_the_agent_replies(
     chromium: ChromiumSession,
     asgi_server: AsgiServer,  # noqa: F811
     agent_x: Any,
+    agent_in: Any,
     customer: Any,
     team_x: Any,
 ) -> None:
@@ -69,6 +76,12 @@ def test_a_new_conversation_appears_live_and_the_agent_replies(
 
     # Data first: the browser's event loop then owns this thread (layani.testing.browser).
     ratna = _customer()
+    budi = agent_in(team_x, name="Budi Santoso")
+    canned = CannedReply.objects.create(
+        title="Kartu tertelan",
+        body="Halo {nama_pelanggan}, untuk tiket {nomor_tiket} kartu Anda kami proses.",
+        team=team_x,
+    )
     older = receive_inbound_message(
         customer=customer, channel="email", body_text="Mohon info saldo", actor=None
     ).conversation
@@ -148,15 +161,53 @@ def test_a_new_conversation_appears_live_and_the_agent_replies(
     )
     expect(page.locator("#thread .msg-in").last.locator(".msg-body")).to_contain_text(AGAIN)
     assert page.evaluate("window.layaniNoReload") is True
-    # Esc leaves the reply box (it keeps the focus after sending), then a: assign to me.
+    # Hand it to the contact centre team, then Esc leaves the reply box (it keeps the focus
+    # after sending) and a assigns it to me within the team.
     assert page.evaluate("document.activeElement.id") == "compose-body"
+    page.locator("#ctl-assign summary").click()
+    page.locator("#assign-to").select_option(f"team-{team_x.pk}")
+    page.locator("#ctl-assign button[type=submit]").click()
+    controls = page.locator("#conversation-controls")
+    expect(controls).to_have_attribute("data-team", str(team_x.pk))
+    expect(controls).to_have_attribute("data-assignee", "")
+    page.locator("#compose-body").focus()
     page.keyboard.press("Escape")
     page.keyboard.press("a")
-    expect(page.locator("#conversation-controls")).to_have_attribute(
-        "data-assignee", str(agent_x.staff.pk)
+    expect(controls).to_have_attribute("data-assignee", str(agent_x.staff.pk))
+    expect(controls).to_have_attribute("data-team", str(team_x.pk))
+
+    # i: an internal note; "@Bud" suggests Budi, Enter picks him; he gets a mention.
+    page.keyboard.press("Escape")
+    page.keyboard.press("i")
+    expect(page.locator("#composer")).to_have_attribute("data-mode", "note")
+    page.keyboard.type("Tolong cek kartu di mesin, @Bud")
+    expect(page.locator("#mention-suggestions li").first).to_contain_text("Budi Santoso")
+    page.keyboard.press("Enter")
+    page.keyboard.type("terima kasih")
+    expect(page.locator("#compose-body")).to_have_value(
+        f"Tolong cek kartu di mesin, @{budi.username} terima kasih"
+    )
+    page.keyboard.press("Control+Enter")
+    note = page.locator("#thread .msg-note").last
+    expect(note.locator(".mention")).to_have_text(f"@{budi.username}")
+    assert asgi_server.run(lambda: Mention.objects.filter(staff=budi.staff).count()) == 1
+    expect(page.locator("#composer")).to_have_attribute("data-mode", "note")  # stays a note
+
+    # r, then the canned-reply picker inserts the text with its placeholders filled.
+    page.keyboard.press("Escape")
+    page.keyboard.press("r")
+    page.locator("#canned-picker").select_option(str(canned.pk))
+    expect(page.locator("#compose-body")).to_have_value(
+        f"Halo Ratna Wijaya, untuk tiket L-{arrived.pk} kartu Anda kami proses."
     )
     assert horizontal_overflow(page) == 0
     save_screenshot(page, "conversation-desktop")
+    page.locator("#compose-body").fill("")
+
+    # e: resolve.
+    page.keyboard.press("Escape")
+    page.keyboard.press("e")
+    expect(page.locator("#conversation-controls")).to_have_attribute("data-status", "resolved")
 
     # A phone-width agent reads what matters first and replies without sideways scrolling.
     phone = chromium.new_page(PHONE, phone=True, storage_state=page.context.storage_state())
