@@ -6,16 +6,19 @@ concurrent writers keep getting fresh ids from the sequence.
 """
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import DateField, DateTimeField, JSONField, Model
 from django.utils import timezone
 
 BATCH_ROWS = 5_000
+T = TypeVar("T")
 
 
 def is_postgresql() -> bool:
@@ -43,6 +46,8 @@ def reserve_ids(model: type[Model], count: int) -> int:
             first = int(cursor.fetchone()[0]) + 1
             if count:
                 cursor.execute("SELECT setval(%s, %s, true)", [sequence, first + count - 1])
+            else:  # nothing reserved, but the sequence is past every row (see take_ids)
+                cursor.execute("SELECT setval(%s, %s, false)", [sequence, first])
             return first
         cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
         highest = int(cursor.fetchone()[0])
@@ -61,6 +66,27 @@ def reserve_ids(model: type[Model], count: int) -> int:
                     [table, first + count - 1],
                 )
         return first
+
+
+def take_ids(model: type[Model], count: int) -> list[int]:
+    """`count` fresh primary keys of `model`, ascending, without locking the table.
+
+    PostgreSQL: straight from the id sequence (safe next to anyone inserting, and next to
+    a `ChunkWriter` still copying into the table, which `reserve_ids`' lock would wait
+    for); call `reserve_ids(model, 0)` once first, so the sequence is past rows written
+    with explicit ids. SQLite: `reserve_ids`. Call inside `transaction.atomic()`.
+    """
+    if count <= 0:
+        return []
+    if not is_postgresql():
+        first = reserve_ids(model, count)
+        return list(range(first, first + count))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 @contextmanager
@@ -87,6 +113,99 @@ def relaxed_checks() -> Iterator[bool]:
         if allowed:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+
+
+_SECONDARY_INDEXES = """
+    SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+    FROM pg_index i
+    WHERE i.indrelid = %s::regclass
+      AND NOT i.indisunique
+      AND NOT i.indisprimary
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+    ORDER BY 1
+"""
+
+
+@contextmanager
+def indexes_built_after(models: Iterable[type[Model]], *, enabled: bool) -> Iterator[int]:
+    """On PostgreSQL, drop the tables' secondary indexes while the block loads, and build
+    them again from their own definitions when it ends (also when it fails).
+
+    Building an index once over the loaded rows is several times faster than maintaining
+    it row by row (a GIN index above all), so this pays when the load is large against
+    what the tables already hold. Unique and primary-key indexes stay: they guard the
+    data. Yields how many indexes were dropped. Call outside a transaction.
+    """
+    if not enabled or not is_postgresql():
+        yield 0
+        return
+    definitions: list[str] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(_SECONDARY_INDEXES, [model._meta.db_table])
+            for name, definition in cursor.fetchall():
+                cursor.execute(f"DROP INDEX {name}")
+                definitions.append(definition)
+    try:
+        yield len(definitions)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+            for definition in definitions:
+                cursor.execute(definition)
+            cursor.execute("RESET maintenance_work_mem")
+
+
+class ChunkWriter(Generic[T]):
+    """Writes chunks while the caller builds the next one.
+
+    On PostgreSQL outside a transaction a thread writes each chunk on its own connection,
+    in its own transaction (the database works on one chunk while Python builds the
+    next: COPY waits on the socket with the GIL released). Elsewhere, inside a transaction
+    (tests) or on SQLite (one writer at a time), each chunk is written right away.
+    Use as a context manager: leaving it waits for the last chunk, and a failure in the
+    thread is raised in the caller.
+    """
+
+    def __init__(self, write: Callable[[T], None]) -> None:
+        self.write = write
+        self.threaded = is_postgresql() and not connection.in_atomic_block
+        self._queue: queue.Queue[T | None] = queue.Queue(maxsize=1)
+        self._failure: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> "ChunkWriter[T]":
+        if self.threaded:
+            self._thread = threading.Thread(target=self._run, name="chunk-writer", daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            while (chunk := self._queue.get()) is not None:
+                if self._failure is None:
+                    self.write(chunk)
+        except BaseException as exc:  # handed to the caller
+            self._failure = exc
+            while self._queue.get() is not None:  # let the caller finish putting
+                pass
+        finally:
+            connection.close()
+
+    def submit(self, chunk: T) -> None:
+        if self._failure is not None:
+            raise self._failure
+        if self._thread is None:
+            self.write(chunk)
+        else:
+            self._queue.put(chunk)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+        if self._failure is not None:
+            raise self._failure
 
 
 def _sqlite_value(value: Any) -> Any:

@@ -205,3 +205,13 @@ TEAMS: list[TeamFacts] = [
 
 def branch_team_name(branch_code: str) -> str:
     return next(f"Cabang {b.name}" for b in BRANCHES if b.code == branch_code)
+
+
+# Tags agents put on conversations, by purpose, and a few that fit any case.
+TAGS_BY_PURPOSE: dict[str, tuple[str, ...]] = {
+    "routine": ("mobile-banking", "kartu-atm", "ubah-data", "info-produk"),
+    "complaint": ("refund", "transaksi-gagal", "eskalasi", "fraud", "biaya-admin"),
+    "special_request": ("kredit", "kpr", "pengecualian", "dokumen"),
+    "prospect": ("prospek", "tabungan-baru", "kartu-kredit"),
+}
+COMMON_TAGS = ("vip", "follow-up", "keluhan-berulang")

@@ -1,28 +1,27 @@
 """The demo bank's contacts over every channel: conversations, messages and their timeline.
 
 Each conversation follows one script from `texts.py` through the lifecycle the agent
-workspace writes: started, assigned, replied, resolved, closed. Rows match what
-`conversations.actions.start_conversation` / `add_message` record; the status and
-assignment events use the shape in `timeline_entries`.
+workspace writes (`conversation_story`): the customer writes, the team or the shared pool
+holds it, an agent takes it, answers, waits on the customer, resolves, and three days later
+it closes. Recent ones are still being worked, so the inbox has work in every state, in the
+order of `due_at`. Rows match what the actions record (`timeline_entries` has the shapes),
+including tags and the assignee's read marker. The search index is built afterwards by
+`layani reindex` (see `demo_seed`).
 """
 
 import html
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from django.contrib.auth.models import User
-
-from layani.branches.models import Branch
 from layani.conversations.models import (
     Conversation,
-    ConversationStatus,
+    ConversationRead,
     DeliveryStatus,
     Direction,
     Message,
-    Priority,
     TimelineEvent,
 )
 from layani.core.choices import Channel, Purpose
@@ -31,47 +30,47 @@ from layani.demo import catalogue
 from layani.demo import timeline_entries as entries
 from layani.demo.bulk_load import insert_objects
 from layani.demo.business import Business
+from layani.demo.conversation_story import (
+    ASSIGNED,
+    CHANNEL_WEIGHTS,
+    DOCUMENTED,
+    MESSAGE,
+    PURPOSE_WEIGHTS,
+    READ,
+    READ_RECEIPTS,
+    STATUS,
+    TAGGED,
+    Story,
+    StoryTeller,
+    choose_priority,
+    final_status,
+    message_count,
+)
 from layani.demo.demo_customers import Window
+from layani.demo.message_texts import MessageTexts, joined
+from layani.demo.staff_pools import Person, StaffPools, ensure_tags
 from layani.demo.staff_roster import Roster
-from layani.demo.texts import SCRIPTS, Script
-from layani.staff.models import Staff
+from layani.demo.texts import SCRIPTS
 
 BATCH = 1_000
-CHANNEL_WEIGHTS = {
-    Channel.WHATSAPP: 30,
-    Channel.PHONE: 16,
-    Channel.EMAIL: 15,
-    Channel.IN_PERSON: 7,
-    Channel.WEBCHAT: 8,
-    Channel.INSTAGRAM: 5,
-    Channel.TELEGRAM: 4,
-    Channel.MESSENGER: 3,
-    Channel.CALLBACK: 5,
-    Channel.PORTAL: 4,
-    Channel.ASSISTANT: 3,
-}
-PURPOSE_WEIGHTS = {
-    Purpose.ROUTINE: 55,
-    Purpose.COMPLAINT: 22,
-    Purpose.SPECIAL_REQUEST: 13,
-    Purpose.PROSPECT: 10,
-}
-# Channels where staff document the contact as notes rather than exchange messages.
-DOCUMENTED = {Channel.PHONE, Channel.CALLBACK, Channel.IN_PERSON}
-# How long a first reply typically takes, in minutes, by channel.
-REPLY_MINUTES: dict[str, tuple[int, int]] = {Channel.EMAIL: (30, 600), Channel.PORTAL: (60, 900)}
-LIVE_REPLY = (1, 25)
+__all__ = ["CHANNEL_WEIGHTS", "PURPOSE_WEIGHTS", "ConversationGenerator"]
+
+
+def _moment(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
 
 
 @dataclass
-class _Story:
-    """One conversation being written, with its messages and events in time order."""
+class _Written:
+    """One conversation's rows, waiting for the batch insert."""
 
     conversation: Conversation
     messages: list[Message] = field(default_factory=list)
-    events: list[tuple[entries.Entry, datetime, User | None, Message | None]] = field(
+    events: list[tuple[entries.Entry, datetime, int | None, Message | None]] = field(
         default_factory=list
     )
+    tag_ids: list[int] = field(default_factory=list)
+    read: tuple[int, datetime] | None = None  # the assignee's read marker
 
 
 K = TypeVar("K", bound=str)
@@ -89,43 +88,71 @@ class ConversationGenerator:
         business: Business,
         roster: Roster,
         customers: list[Customer],
+        *,
+        messages_per_conversation: float | None = None,
     ) -> None:
         self.rng = rng
         self.window = window
+        self.now = window.now.timestamp()
         self.business = business
         self.roster = roster
         self.prospects = [c for c in customers if c.status == CustomerStatus.PROSPECT]
         self.known = [c for c in customers if c.status == CustomerStatus.CUSTOMER]
         self.branches = list(business.branches.values())
+        self.pools = StaffPools()
+        self.teller = StoryTeller(rng, MessageTexts(rng), self.now)
+        self.average = messages_per_conversation
+        self.tag_ids = ensure_tags()
+        self.conversations = 0
+        self.messages = 0
         self.external_ids = 0
 
     def generate(self, count: int) -> int:
         """Write `count` conversations; return how many messages were written."""
         messages = 0
+        through = Conversation.tags.through
         for start in range(0, count, BATCH):
-            stories = [self._story() for _ in range(min(BATCH, count - start))]
-            insert_objects(Conversation, [s.conversation for s in stories])
-            batch = [m for s in stories for m in s.messages]
-            for story in stories:
-                for message in story.messages:
-                    message.conversation = story.conversation
+            written = [self._conversation() for _ in range(min(BATCH, count - start))]
+            insert_objects(Conversation, [w.conversation for w in written])
+            for w in written:
+                for message in w.messages:
+                    message.conversation = w.conversation
+            batch = [m for w in written for m in w.messages]
             insert_objects(Message, batch)
             insert_objects(
-                TimelineEvent, [self._event(story, *e) for story in stories for e in story.events]
+                TimelineEvent, [self._event(w, *event) for w in written for event in w.events]
+            )
+            insert_objects(
+                through,
+                [
+                    through(conversation_id=w.conversation.pk, tag_id=tag_id)
+                    for w in written
+                    for tag_id in w.tag_ids
+                ],
+            )
+            insert_objects(
+                ConversationRead,
+                [
+                    ConversationRead(
+                        staff_id=w.read[0], conversation=w.conversation, read_at=w.read[1]
+                    )
+                    for w in written
+                    if w.read is not None
+                ],
             )
             messages += len(batch)
         return messages
 
     def _event(
         self,
-        story: _Story,
+        written: _Written,
         entry: entries.Entry,
         at: datetime,
-        actor: User | None,
+        actor_id: int | None,
         message: Message | None,
     ) -> TimelineEvent:
         kind, summary, details = entry
-        conversation = story.conversation
+        conversation = written.conversation
         return TimelineEvent(
             kind=kind,
             occurred_at=at,
@@ -133,7 +160,7 @@ class ConversationGenerator:
             conversation=conversation,
             message=message,
             branch=conversation.branch,
-            actor=actor,
+            actor_id=actor_id,
             summary=summary[:500],
             details=details,
         )
@@ -147,23 +174,6 @@ class ConversationGenerator:
             return None  # an anonymous web visitor who never left a contact
         return self.rng.choice(self.known)
 
-    def _assignee(self, purpose: str, channel: str, branch: Branch | None) -> Staff:
-        rng = self.rng
-        if branch is not None and self.roster.branch_servers.get(branch.code):
-            return rng.choice(self.roster.branch_servers[branch.code])
-        if purpose == Purpose.COMPLAINT and self.roster.complaint_agents and rng.random() < 0.6:
-            return rng.choice(self.roster.complaint_agents)
-        return rng.choice(self.roster.agents)
-
-    def _team_name(self, purpose: str, branch: Branch | None) -> str:
-        if branch is not None:
-            return catalogue.branch_team_name(branch.code)
-        if purpose == Purpose.COMPLAINT:
-            return catalogue.COMPLAINTS_TEAM
-        if purpose == Purpose.SPECIAL_REQUEST:
-            return catalogue.PRIORITY_TEAM
-        return catalogue.CONTACT_CENTRE_TEAM
-
     def _started_at(self, customer: Customer | None) -> datetime:
         rng, window = self.rng, self.window
         earliest = max(window.start, customer.created_at) if customer else window.start
@@ -173,35 +183,9 @@ class ConversationGenerator:
             moment -= timedelta(hours=rng.randint(6, 9))
         return max(moment, earliest)
 
-    def _final_status(self, age: timedelta) -> str:
-        rng, S = self.rng.random(), ConversationStatus
-        if age > timedelta(days=14):
-            return S.CLOSED if rng < 0.7 else S.RESOLVED if rng < 0.98 else S.PENDING
-        if age > timedelta(days=3):
-            return (
-                S.RESOLVED
-                if rng < 0.5
-                else S.CLOSED
-                if rng < 0.7
-                else S.PENDING
-                if rng < 0.85
-                else S.OPEN
-                if rng < 0.95
-                else S.NEW
-            )
-        return (
-            S.NEW
-            if rng < 0.25
-            else S.OPEN
-            if rng < 0.55
-            else S.PENDING
-            if rng < 0.75
-            else S.RESOLVED
-        )
+    # --- one conversation ------------------------------------------------------------------
 
-    # --- writing one story -----------------------------------------------------------------
-
-    def _story(self) -> _Story:
+    def _conversation(self) -> _Written:
         rng = self.rng
         purpose = _weighted(rng, PURPOSE_WEIGHTS)
         channel = _weighted(rng, CHANNEL_WEIGHTS)
@@ -211,148 +195,134 @@ class ConversationGenerator:
         branch = rng.choice(self.branches) if channel == Channel.IN_PERSON else None
         script = rng.choice(SCRIPTS[purpose])
         started = self._started_at(customer)
-        priority = (
-            Priority.HIGH
-            if purpose == Purpose.COMPLAINT and rng.random() < 0.3
-            else (Priority.URGENT if rng.random() < 0.02 else Priority.NORMAL)
+        priority = choose_priority(rng, purpose)
+        status = final_status(rng, self.now - started.timestamp())
+        documented = channel in DOCUMENTED
+        team_id, assignee = self.pools.handling(
+            rng,
+            purpose=purpose,
+            channel=channel,
+            branch_id=branch.pk if branch else None,
+            status=status,
+            documented=documented,
         )
+        deficit = self.average * self.conversations - self.messages if self.average else 0.0
+        count = message_count(
+            rng,
+            average=self.average,
+            script=script,
+            status=status,
+            documented=documented,
+            deficit=deficit,
+        )
+        note = count >= 3 and (bool(script.note) if self.average is None else rng.random() < 0.3)
+        first_name = customer.full_name.split()[0].title() if customer else "Kak"
+        story = self.teller.tell(
+            script=script,
+            channel=channel,
+            priority=priority,
+            started=started.timestamp(),
+            status=status,
+            messages=count,
+            assigned=assignee is not None,
+            first_name=first_name,
+            note=note,
+        )
+        self.conversations += 1
+        self.messages += story.messages
+        state = story.state
         conversation = Conversation(
             customer=customer,
             channel=channel,
             purpose=purpose,
             priority=priority,
+            status=state.status,
             subject=script.subject,
             branch=branch,
-            created_at=started,
-            team=self.business.teams.get(self._team_name(purpose, branch)),
+            team_id=team_id,
+            assignee_id=assignee.staff_id if assignee else None,
+            created_at=_moment(state.created_at),
+            updated_at=_moment(state.updated_at),
+            last_message_at=_optional(state.last_message_at),
+            waiting_since=_optional(state.waiting_since),
+            due_at=_moment(state.due_at),
+            first_response_at=_optional(state.first_response_at),
+            resolved_at=_optional(state.resolved_at),
+            closed_at=_optional(state.closed_at),
         )
-        story = _Story(conversation)
-        status = self._final_status(self.window.now - started)
-        assignee = self._assignee(purpose, channel, branch)
-        creator = assignee.user if channel in DOCUMENTED else None
-        story.events.append(
-            (entries.conversation_created(script.subject, channel, purpose), started, creator, None)
-        )
-        first_name = customer.full_name.split()[0] if customer else "Kak"
-        self._play(story, script, status, assignee, first_name.title(), started)
-        return story
-
-    def _play(
-        self,
-        story: _Story,
-        script: Script,
-        status: str,
-        assignee: Staff,
-        first_name: str,
-        started: datetime,
-    ) -> None:
-        rng, now, S = self.rng, self.window.now, ConversationStatus
-        conversation = story.conversation
-        channel = conversation.channel
-        at = started
-        self._message(story, Direction.INBOUND, script.opening, at, None)
-        if status == S.NEW and rng.random() < 0.7:
-            self._finish(story, S.NEW, at)
-            return
-        at = self._later(at, minutes=rng.randint(1, 20))
-        conversation.assignee = assignee
-        story.events.append(
-            (entries.assigned(assignee.pk, assignee.display_name), at, assignee.user, None)
-        )
-        if status == S.NEW:
-            self._finish(story, S.NEW, at)
-            return
-        low, high = REPLY_MINUTES.get(channel, LIVE_REPLY)
-        at = self._later(at, minutes=rng.randint(low, high))
-        self._status(story, S.NEW, S.OPEN, at, assignee.user)
-        if script.note:
-            self._message(story, Direction.NOTE, script.note, at, assignee)
-            at = self._later(at, minutes=1)
-        if status == S.OPEN and rng.random() < 0.5:
-            self._finish(story, S.OPEN, at)
-            return
-        self._message(story, Direction.OUTBOUND, script.reply.format(name=first_name), at, assignee)
-        if status in (S.OPEN, S.PENDING):
-            if status == S.PENDING:
-                self._status(story, S.OPEN, S.PENDING, at, assignee.user)
-            self._finish(story, status, at)
-            return
-        if script.follow_up:
-            at = self._later(at, minutes=rng.randint(3, 240))
-            self._message(story, Direction.INBOUND, script.follow_up, at, None)
-        if script.closing:
-            at = self._later(at, minutes=rng.randint(1, 30))
-            self._message(
-                story, Direction.OUTBOUND, script.closing.format(name=first_name), at, assignee
+        written = _Written(conversation)
+        creator = assignee.user_id if documented and assignee else None
+        written.events.append(
+            (
+                entries.conversation_created(script.subject, channel, purpose),
+                conversation.created_at,
+                creator,
+                None,
             )
-        at = self._later(at, minutes=rng.randint(1, 60))
-        self._status(story, S.OPEN, S.RESOLVED, at, assignee.user)
-        closes_at = at + timedelta(days=3)  # closed automatically unless the customer reopens
-        if status == S.CLOSED and closes_at < now:
-            self._status(story, S.RESOLVED, S.CLOSED, closes_at, None)
-            self._finish(story, S.CLOSED, closes_at)
-        else:
-            self._finish(story, S.RESOLVED, at)
-
-    def _later(self, at: datetime, *, minutes: int) -> datetime:
-        return min(at + timedelta(minutes=minutes), self.window.now)
-
-    def _finish(self, story: _Story, status: str, at: datetime) -> None:
-        conversation = story.conversation
-        conversation.status = status
-        conversation.updated_at = at
-        conversation.last_message_at = max(m.created_at for m in story.messages)
-
-    def _status(
-        self, story: _Story, before: str, after: str, at: datetime, actor: User | None
-    ) -> None:
-        story.events.append((entries.status_changed(before, after), at, actor, None))
-
-    def _message(
-        self, story: _Story, direction: str, text: str, at: datetime, author: Staff | None
-    ) -> None:
-        conversation = story.conversation
-        channel = conversation.channel
-        if channel in DOCUMENTED:
-            prefixes: dict[str, str] = {
-                Channel.IN_PERSON: "Nasabah datang ke cabang: ",
-                Channel.CALLBACK: "Telepon balik: ",
-            }
-            prefix = prefixes.get(channel, "Nasabah menelepon: ")
-            text = (
-                (prefix + text)
-                if direction == Direction.INBOUND
-                else f"Dijawab: {text}"
-                if direction == Direction.OUTBOUND
-                else text
-            )
-            direction = Direction.NOTE
-            author = author or conversation.assignee
-        message = Message(
-            channel=channel,
-            direction=direction,
-            body_text=text,
-            created_at=at,
-            author=author,
-            body_html=f"<p>{html.escape(text)}</p>" if channel == Channel.EMAIL else "",
-            delivery_status=self._delivery(direction, channel, at),
-            external_id=self._external_id(channel) if direction == Direction.INBOUND else None,
         )
-        if message.delivery_status not in (DeliveryStatus.RECEIVED, DeliveryStatus.PENDING):
-            message.status_changed_at = min(
-                at + timedelta(seconds=self.rng.randint(2, 600)), self.window.now
+        self._beats(written, story, assignee, team_id)
+        if assignee is not None and story.first_staff_at is not None and rng.random() < TAGGED:
+            names = list(dict.fromkeys(self._tag_names(purpose)))
+            written.tag_ids = [self.tag_ids[n] for n in names]
+            written.events.append(
+                (
+                    entries.tags_changed(names),
+                    _moment(story.first_staff_at),
+                    assignee.user_id,
+                    None,
+                )
             )
-        story.messages.append(message)
-        story.events.append(
-            (entries.message(direction, text), at, author.user if author else None, message)
-        )
+        if assignee is not None and story.last_staff_at is not None and rng.random() < READ:
+            written.read = (assignee.staff_id, _moment(story.last_staff_at))
+        return written
 
-    def _delivery(self, direction: str, channel: str, at: datetime) -> str:
+    def _tag_names(self, purpose: str) -> list[str]:
+        rng = self.rng
+        names = [rng.choice(catalogue.TAGS_BY_PURPOSE[purpose])]
+        if rng.random() < 0.3:
+            names.append(rng.choice(catalogue.COMMON_TAGS))
+        return names
+
+    def _beats(
+        self, written: _Written, story: Story, assignee: Person | None, team_id: int | None
+    ) -> None:
+        channel = written.conversation.channel
+        for beat in story.beats:
+            at = _moment(beat.at)
+            actor = assignee.user_id if beat.by_staff and assignee else None
+            if beat.kind == MESSAGE:
+                text = joined(beat.text)
+                message = Message(
+                    channel=channel,
+                    direction=beat.direction,
+                    body_text=text,
+                    created_at=at,
+                    author_id=assignee.staff_id if beat.by_staff and assignee else None,
+                    body_html=f"<p>{html.escape(text)}</p>" if channel == Channel.EMAIL else "",
+                    delivery_status=self._delivery(beat.direction, channel, beat.at),
+                    external_id=(
+                        self._external_id(channel) if beat.direction == Direction.INBOUND else None
+                    ),
+                )
+                if message.delivery_status not in (DeliveryStatus.RECEIVED, DeliveryStatus.PENDING):
+                    message.status_changed_at = _moment(
+                        min(beat.at + self.rng.randint(2, 600), self.now)
+                    )
+                written.messages.append(message)
+                written.events.append((entries.message(beat.direction, text), at, actor, message))
+            elif beat.kind == ASSIGNED and assignee is not None:
+                entry = entries.assigned(assignee.staff_id, assignee.name, team_id)
+                written.events.append((entry, at, actor, None))
+            elif beat.kind == STATUS:
+                entry = entries.status_changed(beat.before, beat.after)
+                written.events.append((entry, at, actor, None))
+
+    def _delivery(self, direction: str, channel: str, at: float) -> str:
         if direction != Direction.OUTBOUND:
             return DeliveryStatus.RECEIVED
-        if self.window.now - at < timedelta(minutes=2):
+        if self.now - at < 120:
             return DeliveryStatus.PENDING
-        if channel in (Channel.WHATSAPP, Channel.TELEGRAM, Channel.MESSENGER, Channel.INSTAGRAM):
+        if channel in READ_RECEIPTS:
             return DeliveryStatus.READ if self.rng.random() < 0.8 else DeliveryStatus.DELIVERED
         return DeliveryStatus.SENT
 
@@ -363,3 +333,7 @@ class ConversationGenerator:
         if channel == Channel.EMAIL:
             return f"<demo.{self.external_ids:08d}@mail.gmail.com>"
         return None
+
+
+def _optional(ts: float | None) -> datetime | None:
+    return _moment(ts) if ts is not None else None

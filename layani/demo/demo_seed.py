@@ -5,13 +5,16 @@ the admin would. The history (customers, conversations, messages, visits and the
 timeline) bypasses the actions and is written in batches with `bulk_load.insert_objects`
 (COPY on PostgreSQL, executemany on SQLite), because calling the actions per row would
 take minutes; the generators write exactly the rows the actions would have written,
-timeline events included (see `timeline_entries`).
+timeline events included (see `timeline_entries`). The search index is then built by the
+search app's own bulk path, `layani reindex`.
 """
 
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from io import StringIO
 
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,7 +48,12 @@ def create_base(rng: random.Random) -> tuple[Business, Roster]:
 
 
 def seed_demo_history(
-    business: Business, roster: Roster, rng: random.Random, now: datetime | None = None
+    business: Business,
+    roster: Roster,
+    rng: random.Random,
+    now: datetime | None = None,
+    *,
+    messages_per_conversation: float | None = None,
 ) -> DemoCounts:
     now = now or timezone.now()
     window = Window(start=now - timedelta(days=HISTORY_DAYS), now=now)
@@ -54,7 +62,14 @@ def seed_demo_history(
         customers = CustomerGenerator(rng, window, roster).generate(DEMO_CUSTOMERS)
         counts.customers = len(customers)
     with transaction.atomic():
-        conversations = ConversationGenerator(rng, window, business, roster, customers)
+        conversations = ConversationGenerator(
+            rng,
+            window,
+            business,
+            roster,
+            customers,
+            messages_per_conversation=messages_per_conversation,
+        )
         counts.messages = conversations.generate(DEMO_CONVERSATIONS)
         counts.conversations = DEMO_CONVERSATIONS
     with transaction.atomic():
@@ -63,4 +78,5 @@ def seed_demo_history(
         counts.visits += visits.generate_today(catalogue.HOME_BRANCH_CODE, done=9, waiting=7)
         counts.visits += visits.generate_today(catalogue.SECOND_BRANCH_CODE, done=5, waiting=3)
         visits.save_ticket_sequences()
+    call_command("reindex", stdout=StringIO())
     return counts

@@ -41,8 +41,15 @@ def message(direction: str, body_text: str) -> Entry:
     return MESSAGE_KIND[direction], body_text.strip()[:200], {}
 
 
-def assigned(staff_id: int, staff_name: str) -> Entry:
-    return EventKind.ASSIGNED, staff_name, {"assignee": staff_id}
+def assigned(staff_id: int, staff_name: str, team_id: int | None) -> Entry:
+    """An agent took a conversation that waited with `team_id` (or in the pool)."""
+    before = {"assignee": None, "team": team_id}
+    return EventKind.ASSIGNED, staff_name, {"assignee": staff_id, "team": team_id, "before": before}
+
+
+def tags_changed(added: list[str]) -> Entry:
+    summary = " ".join(f"+{name}" for name in added)[:200]
+    return EventKind.TAGS_CHANGED, summary, {"added": added, "removed": []}
 
 
 def status_changed(before: str, after: str) -> Entry:

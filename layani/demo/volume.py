@@ -1,9 +1,13 @@
 """`layani seed --customers N --conversations M`: large, realistic data fast, for benchmarks.
 
-Bypasses the actions like the demo history does, and writes the same rows they would
-(customer, identities and their timeline; conversation, one or two messages and their
-timeline), but as tuples streamed through `bulk_load` (COPY on PostgreSQL, executemany on
-SQLite) from precomputed pools, in chunks of one transaction each.
+Bypasses the actions like the demo history does, and writes the rows they would have
+written: customers with their identities and timeline; conversations told by
+`conversation_story` (statuses from new to closed, assignment, waiting/due/response
+moments, messages, tags, read markers and their timeline, see `volume_conversations`); and
+the search index rows of all of them. Rows are tuples streamed through `bulk_load`
+(COPY on PostgreSQL, executemany on SQLite) from precomputed pools, a chunk per
+transaction. On PostgreSQL a load larger than what the tables hold drops their secondary
+indexes first and builds them once at the end.
 """
 
 import json
@@ -21,14 +25,11 @@ from tqdm import tqdm
 from layani.branches.models import Branch
 from layani.conversations.models import (
     Conversation,
-    ConversationStatus,
-    DeliveryStatus,
-    Direction,
+    ConversationRead,
     EventKind,
     Message,
     TimelineEvent,
 )
-from layani.core.choices import Channel, Purpose
 from layani.customers.identities import normalise_name
 from layani.customers.models import (
     Customer,
@@ -37,13 +38,26 @@ from layani.customers.models import (
     IdentityKind,
     MembershipTier,
 )
-from layani.demo import catalogue
-from layani.demo.bulk_load import relaxed_checks, reserve_ids, write_rows
-from layani.demo.demo_conversations import CHANNEL_WEIGHTS, PURPOSE_WEIGHTS
+from layani.demo.bulk_load import (
+    ChunkWriter,
+    indexes_built_after,
+    relaxed_checks,
+    reserve_ids,
+    take_ids,
+    write_rows,
+)
 from layani.demo.people import EMAIL_DOMAINS, WHAT_MATTERS, NamePool, mobile_number
+from layani.demo.search_rows import SEARCH_COLUMNS, customer_row
 from layani.demo.staff_roster import Roster
-from layani.demo.texts import SCRIPTS
-from layani.staff.models import Team
+from layani.demo.volume_conversations import (
+    CONVERSATION_COLUMNS,
+    EVENT_COLUMNS,
+    MESSAGE_COLUMNS,
+    ConversationChunk,
+    ConversationRows,
+    Picked,
+)
+from layani.search.models import SearchDocument
 
 CUSTOMER_CHUNK = 20_000
 CONVERSATION_CHUNK = 20_000
@@ -67,47 +81,27 @@ CUSTOMER_COLUMNS = (
     "updated_at",
 )
 IDENTITY_COLUMNS = ("customer_id", "kind", "value", "is_primary", "created_at")
-EVENT_COLUMNS = (
-    "kind",
-    "occurred_at",
-    "customer_id",
-    "conversation_id",
-    "message_id",
-    "visit_id",
-    "branch_id",
-    "actor_id",
-    "summary",
-    "details",
+# The tables a volume load writes, in the order it writes them.
+LOADED_MODELS = (
+    Customer,
+    CustomerIdentity,
+    Conversation,
+    Message,
+    TimelineEvent,
+    Conversation.tags.through,
+    ConversationRead,
+    SearchDocument,
 )
-CONVERSATION_COLUMNS = (
-    "id",
-    "customer_id",
-    "channel",
-    "purpose",
-    "priority",
-    "status",
-    "subject",
-    "assignee_id",
-    "team_id",
-    "branch_id",
-    "created_at",
-    "updated_at",
-    "last_message_at",
-)
-MESSAGE_COLUMNS = (
-    "id",
-    "conversation_id",
-    "channel",
-    "direction",
-    "body_text",
-    "body_html",
-    "external_id",
-    "delivery_status",
-    "author_id",
-    "created_at",
-    "status_changed_at",
-)
-LIVE_CHANNELS = {Channel.WHATSAPP, Channel.TELEGRAM, Channel.MESSENGER, Channel.INSTAGRAM}
+__all__ = [
+    "CONVERSATION_COLUMNS",
+    "CUSTOMER_COLUMNS",
+    "EVENT_COLUMNS",
+    "IDENTITY_COLUMNS",
+    "MESSAGE_COLUMNS",
+    "VolumeCounts",
+    "generate_volume",
+    "rows_written",
+]
 
 
 @dataclass
@@ -117,11 +111,24 @@ class VolumeCounts:
     conversations: int = 0
     messages: int = 0
     events: int = 0
+    tags: int = 0
+    reads: int = 0
+    documents: int = 0
+    indexes_rebuilt: int = 0
     seconds: float = 0.0
 
     @property
     def rows(self) -> int:
-        return self.customers + self.identities + self.conversations + self.messages + self.events
+        return (
+            self.customers
+            + self.identities
+            + self.conversations
+            + self.messages
+            + self.events
+            + self.tags
+            + self.reads
+            + self.documents
+        )
 
 
 def _moment(ts: float) -> datetime:
@@ -132,9 +139,8 @@ def _moment(ts: float) -> datetime:
 class _Chunk:
     customers: list[tuple[Any, ...]] = field(default_factory=list)
     identities: list[tuple[Any, ...]] = field(default_factory=list)
-    conversations: list[tuple[Any, ...]] = field(default_factory=list)
-    messages: list[tuple[Any, ...]] = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)
+    documents: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 class VolumeGenerator:
@@ -150,10 +156,7 @@ class VolumeGenerator:
             (s.pk, s.user_id, s.display_name) for s in roster.supervisors
         ]
         self.branch_ids = list(Branch.objects.filter(is_active=True).values_list("id", flat=True))
-        self.team_ids = dict(Team.objects.values_list("name", "id"))
         self.labels = {kind: str(IdentityKind(kind).label) for kind in IdentityKind.values}
-        self.channels, self.channel_weights = list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values())
-        self.purposes, self.purpose_weights = list(PURPOSE_WEIGHTS), list(PURPOSE_WEIGHTS.values())
         self.taken = set(
             CustomerIdentity.objects.filter(
                 kind__in=[IdentityKind.PHONE, IdentityKind.WHATSAPP, IdentityKind.EMAIL]
@@ -161,28 +164,40 @@ class VolumeGenerator:
         )
         self.customer_pool: tuple[int, int] | list[int] = (0, 0)
         self.customer_since: dict[int, float] | list[float] = []
+        self.first_names: dict[int, str] | list[str] = []
 
     # --- customers -------------------------------------------------------------------------
 
-    def customers(self, count: int, counts: VolumeCounts, progress: tqdm) -> None:
+    def customers(self, count: int, counts: VolumeCounts, progress: tqdm, *, search: bool) -> None:
         with transaction.atomic():
             first_id = reserve_ids(Customer, count)
         since: list[float] = []
-        for start in range(0, count, CUSTOMER_CHUNK):
-            chunk = _Chunk()
-            for cid in range(first_id + start, first_id + min(start + CUSTOMER_CHUNK, count)):
-                since.append(self._customer(cid, chunk))
+        first_names: list[str] = []
+
+        def write(chunk: _Chunk) -> None:
             with transaction.atomic(), relaxed_checks():
                 counts.customers += write_rows(Customer, CUSTOMER_COLUMNS, chunk.customers)
                 counts.identities += write_rows(
                     CustomerIdentity, IDENTITY_COLUMNS, chunk.identities
                 )
                 counts.events += write_rows(TimelineEvent, EVENT_COLUMNS, chunk.events)
+                if search:
+                    counts.documents += write_rows(SearchDocument, SEARCH_COLUMNS, chunk.documents)
             progress.update(len(chunk.customers))
+
+        with ChunkWriter(write) as chunks:
+            for start in range(0, count, CUSTOMER_CHUNK):
+                chunk = _Chunk()
+                for cid in range(first_id + start, first_id + min(start + CUSTOMER_CHUNK, count)):
+                    created, first_name = self._customer(cid, chunk, search=search)
+                    since.append(created)
+                    first_names.append(first_name)
+                chunks.submit(chunk)
         self.customer_pool = (first_id, count)
         self.customer_since = since
+        self.first_names = first_names
 
-    def _customer(self, cid: int, chunk: _Chunk) -> float:
+    def _customer(self, cid: int, chunk: _Chunk, *, search: bool) -> tuple[float, str]:
         rng = self.rng
         parts = self.names.parts(rng)
         full_name = " ".join(parts)
@@ -288,7 +303,16 @@ class VolumeGenerator:
                     details,
                 )
             )
-        return created_ts
+        if search:
+            document = customer_row(
+                Customer(
+                    pk=cid, full_name=full_name, membership_number=member_number, created_at=created
+                ),
+                [CustomerIdentity(kind=kind, value=value) for kind, value in identities],
+            )
+            if document is not None:
+                chunk.documents.append(document)
+        return created_ts, parts[0]
 
     def _unique(self, make) -> str:
         k = 0
@@ -303,216 +327,118 @@ class VolumeGenerator:
     # --- conversations ---------------------------------------------------------------------
 
     def use_existing_customers(self) -> None:
-        rows = list(Customer.objects.values_list("id", "created_at"))
+        rows = list(Customer.objects.values_list("id", "created_at", "full_name"))
         self.customer_pool = [r[0] for r in rows]
         self.customer_since = {r[0]: r[1].timestamp() for r in rows}
+        self.first_names = {r[0]: _first_name(r[2]) for r in rows}
 
-    def _pick_customer(self) -> tuple[int, float]:
+    def _pick_customer(self) -> Picked:
         pool = self.customer_pool
         if isinstance(pool, tuple):
             first, count = pool
             index = self.rng.randrange(count)
-            return first + index, self.customer_since[index]
+            return Picked(first + index, self.customer_since[index], self.first_names[index])
         cid = self.rng.choice(pool)
-        return cid, self.customer_since[cid]
+        return Picked(cid, self.customer_since[cid], self.first_names[cid])
 
-    def conversations(self, count: int, counts: VolumeCounts, progress: tqdm) -> None:
-        for start in range(0, count, CONVERSATION_CHUNK):
-            size = min(CONVERSATION_CHUNK, count - start)
-            replies = [self.rng.random() < 0.6 for _ in range(size)]
-            with transaction.atomic():
-                first_conversation = reserve_ids(Conversation, size)
-                first_message = reserve_ids(Message, size + sum(replies))
-            chunk = _Chunk()
-            message_id = first_message
-            for i, replied in enumerate(replies):
-                message_id = self._conversation(first_conversation + i, message_id, replied, chunk)
+    def conversations(
+        self,
+        count: int,
+        counts: VolumeCounts,
+        progress: tqdm,
+        *,
+        messages_per_conversation: float | None,
+        search: bool,
+    ) -> None:
+        rows = ConversationRows(
+            self.rng,
+            now=self.now,
+            branch_ids=self.branch_ids,
+            messages_per_conversation=messages_per_conversation,
+        )
+        with transaction.atomic():
+            first_conversation = reserve_ids(Conversation, count)
+            reserve_ids(Message, 0)
+
+        def write(chunk: ConversationChunk) -> None:
             with transaction.atomic(), relaxed_checks():
-                counts.conversations += write_rows(
-                    Conversation, CONVERSATION_COLUMNS, chunk.conversations
-                )
-                counts.messages += write_rows(Message, MESSAGE_COLUMNS, chunk.messages)
-                counts.events += write_rows(TimelineEvent, EVENT_COLUMNS, chunk.events)
-            progress.update(size)
+                written = chunk.write(search=search)
+            counts.conversations += written["conversations"]
+            counts.messages += written["messages"]
+            counts.events += written["events"]
+            counts.tags += written["tags"]
+            counts.reads += written["reads"]
+            counts.documents += written.get("documents", 0)
+            progress.update(written["conversations"])
 
-    def _conversation(
-        self, conversation_id: int, message_id: int, replied: bool, chunk: _Chunk
-    ) -> int:
-        rng = self.rng
-        customer_id, since = self._pick_customer()
-        channel = rng.choices(self.channels, self.channel_weights)[0]
-        purpose = rng.choices(self.purposes, self.purpose_weights)[0]
-        script = rng.choice(SCRIPTS[purpose])
-        branch_id = rng.choice(self.branch_ids) if channel == Channel.IN_PERSON else None
-        team_id = self.team_ids.get(
-            catalogue.COMPLAINTS_TEAM
-            if purpose == Purpose.COMPLAINT
-            else catalogue.CONTACT_CENTRE_TEAM
-        )
-        started_ts = since + rng.random() * (self.now - 600 - since)
-        started = _moment(started_ts)
-        events = chunk.events
-        details = f'{{"channel": "{channel}", "purpose": "{purpose}"}}'
-        events.append(
-            (
-                EventKind.CONVERSATION_CREATED,
-                started,
-                customer_id,
-                conversation_id,
-                None,
-                None,
-                branch_id,
-                None,
-                script.subject[:200],
-                details,
-            )
-        )
-        html = f"<p>{script.opening}</p>" if channel == Channel.EMAIL else ""
-        chunk.messages.append(
-            (
-                message_id,
-                conversation_id,
-                channel,
-                Direction.INBOUND,
-                script.opening,
-                html,
-                None,
-                DeliveryStatus.RECEIVED,
-                None,
-                started,
-                None,
-            )
-        )
-        events.append(
-            (
-                EventKind.MESSAGE_IN,
-                started,
-                customer_id,
-                conversation_id,
-                message_id,
-                None,
-                branch_id,
-                None,
-                script.opening[:200],
-                "{}",
-            )
-        )
-        message_id += 1
-        last_ts, updated_ts = started_ts, started_ts
-        status, assignee_id = ConversationStatus.NEW, None
-        if replied:
-            agent_id, user_id, agent_name = rng.choice(self.agents)
-            assignee_id = agent_id
-            assigned_ts = min(started_ts + rng.uniform(60, 1_200), self.now)
-            events.append(
-                (
-                    EventKind.ASSIGNED,
-                    _moment(assigned_ts),
-                    customer_id,
-                    conversation_id,
-                    None,
-                    None,
-                    branch_id,
-                    user_id,
-                    agent_name,
-                    f'{{"assignee": {agent_id}}}',
-                )
-            )
-            last_ts = min(assigned_ts + rng.uniform(60, 7_200), self.now)
-            replied_at = _moment(last_ts)
-            text = script.reply.replace("{name}", "Bapak/Ibu")
-            delivery = DeliveryStatus.READ if channel in LIVE_CHANNELS else DeliveryStatus.SENT
-            chunk.messages.append(
-                (
-                    message_id,
-                    conversation_id,
-                    channel,
-                    Direction.OUTBOUND,
-                    text,
-                    f"<p>{text}</p>" if html else "",
-                    None,
-                    delivery,
-                    agent_id,
-                    replied_at,
-                    _moment(min(last_ts + 30, self.now)),
-                )
-            )
-            events.append(
-                (
-                    EventKind.MESSAGE_OUT,
-                    replied_at,
-                    customer_id,
-                    conversation_id,
-                    message_id,
-                    None,
-                    branch_id,
-                    user_id,
-                    text[:200],
-                    "{}",
-                )
-            )
-            message_id += 1
-            roll = rng.random()
-            status = (
-                ConversationStatus.CLOSED
-                if roll < 0.35
-                else ConversationStatus.RESOLVED
-                if roll < 0.85
-                else ConversationStatus.OPEN
-            )
-            updated_ts = min(last_ts + rng.uniform(60, 3_600), self.now)
-            events.append(
-                (
-                    EventKind.STATUS_CHANGED,
-                    _moment(updated_ts),
-                    customer_id,
-                    conversation_id,
-                    None,
-                    None,
-                    branch_id,
-                    user_id,
-                    f"{ConversationStatus.NEW} → {status}",
-                    f'{{"before": "{ConversationStatus.NEW}", "after": "{status}"}}',
-                )
-            )
-        chunk.conversations.append(
-            (
-                conversation_id,
-                customer_id,
-                channel,
-                purpose,
-                2,
-                status,
-                script.subject,
-                assignee_id,
-                team_id,
-                branch_id,
-                started,
-                _moment(updated_ts),
-                _moment(last_ts),
-            )
-        )
-        return message_id
+        with ChunkWriter(write) as chunks:
+            for start in range(0, count, CONVERSATION_CHUNK):
+                size = min(CONVERSATION_CHUNK, count - start)
+                told = [rows.tell(self._pick_customer()) for _ in range(size)]
+                with transaction.atomic():
+                    message_ids = iter(take_ids(Message, sum(t.story.messages for t in told)))
+                chunk = ConversationChunk()
+                first = first_conversation + start
+                for offset, conversation in enumerate(told):
+                    rows.rows(chunk, conversation, first + offset, message_ids)
+                chunks.submit(chunk)
+
+
+def _first_name(full_name: str) -> str:
+    words = [w for w in full_name.replace(",", " ").split() if not w.endswith(".")]
+    return (words[0] if words else "Kak").title()
 
 
 def generate_volume(
-    roster: Roster, *, customers: int, conversations: int, rng: random.Random, now: datetime
+    roster: Roster,
+    *,
+    customers: int,
+    conversations: int,
+    rng: random.Random,
+    now: datetime,
+    messages_per_conversation: float | None = None,
+    search_index: bool = True,
+    defer_indexes: bool | None = None,
 ) -> VolumeCounts:
+    """Add `customers` customers and `conversations` conversations (to new or, without
+    customers, to the existing customers).
+
+    `messages_per_conversation`: the average to reach (None: as the scripts go, about 3).
+    `search_index`: write the search index rows too (as `layani reindex` would).
+    `defer_indexes`: build the secondary indexes after the load (PostgreSQL); None decides
+    by size: when the load is larger than what the tables already hold.
+    """
+    if messages_per_conversation is not None and messages_per_conversation < 1:
+        raise ValueError("A conversation has at least one message.")
     counts = VolumeCounts()
     began = time.monotonic()
     generator = VolumeGenerator(rng, roster, now)
-    if customers:
-        with tqdm(total=customers, desc="customers", unit="row", file=sys.stderr) as progress:
-            generator.customers(customers, counts, progress)
-    else:
-        generator.use_existing_customers()
-    if conversations:
-        if not generator.customer_pool or generator.customer_pool == (0, 0):
-            raise ValueError("Conversations need customers: pass --customers as well.")
-        with tqdm(
-            total=conversations, desc="conversations", unit="row", file=sys.stderr
-        ) as progress:
-            generator.conversations(conversations, counts, progress)
+    if defer_indexes is None:
+        defer_indexes = (
+            conversations > Conversation.objects.count()
+            if conversations
+            else customers > Customer.objects.count()
+        )
+    with indexes_built_after(LOADED_MODELS, enabled=defer_indexes) as dropped:
+        if customers:
+            with tqdm(total=customers, desc="customers", unit="row", file=sys.stderr) as progress:
+                generator.customers(customers, counts, progress, search=search_index)
+        else:
+            generator.use_existing_customers()
+        if conversations:
+            if not generator.customer_pool or generator.customer_pool == (0, 0):
+                raise ValueError("Conversations need customers: pass --customers as well.")
+            with tqdm(
+                total=conversations, desc="conversations", unit="row", file=sys.stderr
+            ) as progress:
+                generator.conversations(
+                    conversations,
+                    counts,
+                    progress,
+                    messages_per_conversation=messages_per_conversation,
+                    search=search_index,
+                )
+        counts.indexes_rebuilt = dropped
     counts.seconds = time.monotonic() - began
     return counts
 
@@ -523,3 +449,6 @@ def rows_written(counts: VolumeCounts) -> Iterator[tuple[str, int]]:
     yield "conversations", counts.conversations
     yield "messages", counts.messages
     yield "timeline events", counts.events
+    yield "tags", counts.tags
+    yield "read markers", counts.reads
+    yield "search rows", counts.documents

@@ -21,12 +21,22 @@ from layani.branches.models import (
     VisitStatus,
     WaitEstimate,
 )
-from layani.conversations.models import Conversation, EventKind, Message, TimelineEvent
+from layani.conversations.models import (
+    Conversation,
+    ConversationRead,
+    EventKind,
+    Message,
+    TimelineEvent,
+)
+from layani.conversations.queries import conversations_for, inbox
 from layani.core.choices import Purpose
 from layani.customers.identities import normalise_name
 from layani.customers.models import Customer, CustomerIdentity, IdentityKind
 from layani.demo import catalogue
 from layani.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
+from layani.demo.tests.lifecycle_checks import assert_lifecycle_consistent
+from layani.search.models import SearchDocument
+from layani.search.queries import search_conversations
 from layani.staff.models import Staff
 
 
@@ -150,6 +160,28 @@ class TestDemoBusiness:
             "in_person",
         }
 
+    def test_conversations_follow_the_lifecycle_with_live_work(self, demo: str) -> None:
+        assert_lifecycle_consistent()
+        agent = User.objects.get(username="agent")
+        mine = inbox(agent, view="mine").items
+        assert mine and all(row.conversation.assignee.user_id == agent.pk for row in mine)
+        assert inbox(agent, view="unassigned").items
+        assert inbox(agent, view="teams").items
+        statuses = set(Conversation.objects.values_list("status", flat=True))
+        assert statuses == {"new", "open", "pending", "resolved", "closed"}
+        assert Conversation.tags.through.objects.exists()
+        assert ConversationRead.objects.exists()
+        # As the scripts go: opening and reply, often a note, a follow-up and a closing.
+        assert 2.5 <= Message.objects.count() / Conversation.objects.count() <= 4.5
+
+    def test_search_index_covers_the_history(self, demo: str) -> None:
+        admin = User.objects.get(username="admin")
+        hits = search_conversations("saldo terpotong", base=conversations_for(admin)).hits
+        assert hits
+        expected = Message.objects.count() + Conversation.objects.count()
+        expected += Customer.objects.count()
+        assert SearchDocument.objects.count() == expected
+
     def test_visits_have_tickets_of_their_branch_day(self, demo: str) -> None:
         ticket = re.compile(r"^[A-Z]{1,3}\d{3}$")
         for visit in Visit.objects.select_related("branch", "service"):
@@ -196,12 +228,11 @@ def test_volume_mode_writes_exactly_the_asked_counts() -> None:
     per_conversation = Conversation.objects.annotate(n=Count("messages")).values_list(
         "n", flat=True
     )
-    assert set(per_conversation) <= {1, 2}
+    assert min(per_conversation) >= 1
     events = TimelineEvent.objects
     assert events.filter(kind=EventKind.CONVERSATION_CREATED).count() == 700
-    assert events.filter(kind__in=[EventKind.MESSAGE_IN, EventKind.MESSAGE_OUT]).count() == (
-        Message.objects.count()
-    )
+    message_kinds = [EventKind.MESSAGE_IN, EventKind.MESSAGE_OUT, EventKind.NOTE]
+    assert events.filter(kind__in=message_kinds).count() == Message.objects.count()
     assert events.filter(kind=EventKind.CUSTOMER_CREATED).count() == 300
     assert not events.filter(conversation__isnull=False, customer__isnull=True).exists()
     # The base business came first, without the demo customers, and the demo logins work.

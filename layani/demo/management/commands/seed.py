@@ -2,6 +2,7 @@
 
     layani seed                                    # the demo bank with four months of history
     layani seed --customers 200000 --conversations 1000000   # benchmark volume
+    layani seed --customers 200000 --conversations 1000000 --messages-per-conversation 5
 
 Safe to run again: the demo is loaded once; volume is added on top of what is there.
 """
@@ -37,6 +38,18 @@ class Command(BaseCommand):
             help="Generate this many conversations (benchmark volume).",
         )
         parser.add_argument(
+            "--messages-per-conversation",
+            type=float,
+            default=None,
+            help="Average messages per conversation (default: as the demo scripts go, about 3).",
+        )
+        parser.add_argument(
+            "--no-search-index",
+            action="store_true",
+            help="Volume mode: do not write search index rows (build them later with "
+            "`layani reindex`).",
+        )
+        parser.add_argument(
             "--random-seed",
             type=int,
             default=DEFAULT_SEED,
@@ -48,24 +61,36 @@ class Command(BaseCommand):
         *args: Any,
         customers: int | None,
         conversations: int | None,
+        messages_per_conversation: float | None,
+        no_search_index: bool,
         random_seed: int,
         **options: Any,
     ) -> None:
         rng = random.Random(random_seed)
+        if messages_per_conversation is not None and messages_per_conversation < 1:
+            raise CommandError("--messages-per-conversation must be at least 1.")
         if customers is None and conversations is None:
-            self._demo(rng)
+            self._demo(rng, messages_per_conversation)
             return
         if (customers or 0) < 0 or (conversations or 0) < 0:
             raise CommandError("Counts must not be negative.")
-        self._volume(rng, customers or 0, conversations or 0)
+        self._volume(
+            rng,
+            customers or 0,
+            conversations or 0,
+            messages_per_conversation=messages_per_conversation,
+            search_index=not no_search_index,
+        )
 
-    def _demo(self, rng: random.Random) -> None:
+    def _demo(self, rng: random.Random, messages_per_conversation: float | None) -> None:
         if demo_business_exists():
             self.stdout.write("The demo business is already loaded; nothing to do.")
             return
         started = timezone.now()
         business, roster = create_base(rng)
-        counts = seed_demo_history(business, roster, rng)
+        counts = seed_demo_history(
+            business, roster, rng, messages_per_conversation=messages_per_conversation
+        )
         seconds = (timezone.now() - started).total_seconds()
         self.stdout.write(
             self.style.SUCCESS(
@@ -80,7 +105,15 @@ class Command(BaseCommand):
             + ", ".join(username for username, _role, _text in DEMO_LOGINS)
         )
 
-    def _volume(self, rng: random.Random, customers: int, conversations: int) -> None:
+    def _volume(
+        self,
+        rng: random.Random,
+        customers: int,
+        conversations: int,
+        *,
+        messages_per_conversation: float | None,
+        search_index: bool,
+    ) -> None:
         if not demo_business_exists():
             self.stdout.write("Creating the demo business (branches, services, staff) first.")
             create_base(rng)
@@ -91,9 +124,16 @@ class Command(BaseCommand):
                 conversations=conversations,
                 rng=rng,
                 now=timezone.now(),
+                messages_per_conversation=messages_per_conversation,
+                search_index=search_index,
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if counts.indexes_rebuilt:
+            self.stdout.write(
+                f"Built {counts.indexes_rebuilt} secondary indexes after the load "
+                f"(in the {counts.seconds:.1f} s below)."
+            )
         analyze_seconds = analyze_tables()
         what = "VACUUM (ANALYZE)" if is_postgresql() else "ANALYZE"
         self.stdout.write(f"{what} of the loaded tables took {analyze_seconds:.1f} s.")
@@ -110,9 +150,8 @@ class Command(BaseCommand):
 def analyze_tables() -> float:
     from time import monotonic
 
-    from layani.conversations.models import Conversation, Message, TimelineEvent
-    from layani.customers.models import Customer, CustomerIdentity
+    from layani.demo.volume import LOADED_MODELS
 
     began = monotonic()
-    analyze([Customer, CustomerIdentity, Conversation, Message, TimelineEvent])
+    analyze(LOADED_MODELS)
     return monotonic() - began

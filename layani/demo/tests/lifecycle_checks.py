@@ -1,0 +1,123 @@
+"""What every seeded conversation must satisfy, whichever loader wrote it: the lifecycle
+moments the actions would have stored, a status history the lifecycle allows, and read
+markers and tags in place. Shared by the demo and the volume-mode tests."""
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count
+
+from layani.conversations.actions.lifecycle import TRANSITIONS
+from layani.conversations.due import recompute_due_in_bulk, response_target
+from layani.conversations.models import (
+    ACTIVE_STATUSES,
+    Conversation,
+    ConversationRead,
+    ConversationStatus,
+    EventKind,
+    Message,
+    TimelineEvent,
+)
+
+S = ConversationStatus
+
+
+def assert_lifecycle_consistent() -> None:
+    """Every conversation in the database, checked against the actions' rules."""
+    rows = list(
+        Conversation.objects.values(
+            "id",
+            "status",
+            "priority",
+            "created_at",
+            "updated_at",
+            "last_message_at",
+            "waiting_since",
+            "due_at",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+            "assignee_id",
+        )
+    )
+    assert rows
+    last_message = {
+        cid: at
+        for cid, at in Message.objects.order_by("conversation_id", "created_at").values_list(
+            "conversation_id", "created_at"
+        )
+    }
+    for row in rows:
+        _check_moments(row, last_message.get(row["id"]))
+    _check_status_history({row["id"]: row["status"] for row in rows})
+    # What the bulk rule derives from the messages agrees with what the loader stored.
+    stored = {r["id"]: (r["waiting_since"], r["first_response_at"]) for r in rows}
+    recompute_due_in_bulk(Conversation.objects.all())
+    derived = {
+        cid: (waiting, first)
+        for cid, waiting, first in Conversation.objects.values_list(
+            "id", "waiting_since", "first_response_at"
+        )
+    }
+    assert derived == stored
+    # A read marker is the assignee's, at a moment of the conversation.
+    by_id = {r["id"]: r for r in rows}
+    for staff_id, conversation_id, read_at in ConversationRead.objects.values_list(
+        "staff_id", "conversation_id", "read_at"
+    ):
+        row = by_id[conversation_id]
+        assert staff_id == row["assignee_id"]
+        assert row["created_at"] <= read_at <= row["updated_at"]
+
+
+def _check_moments(row: dict[str, Any], last_message_at: datetime | None) -> None:
+    status, target = row["status"], response_target(row["priority"])
+    reference = f"L-{row['id']} ({status})"
+    assert row["last_message_at"] == last_message_at, reference
+    assert row["created_at"] <= row["updated_at"], reference
+    if status in ACTIVE_STATUSES:
+        assert row["resolved_at"] is None and row["closed_at"] is None, reference
+    if status == S.RESOLVED:
+        assert row["resolved_at"] is not None and row["closed_at"] is None, reference
+        assert row["due_at"] == row["resolved_at"] + target, reference
+    if status == S.CLOSED:
+        assert row["closed_at"] is not None, reference
+        assert row["resolved_at"] is None or row["resolved_at"] <= row["closed_at"], reference
+        assert row["due_at"] == row["closed_at"] + target, reference
+    if status not in ACTIVE_STATUSES or status == S.PENDING:
+        assert row["waiting_since"] is None, reference
+    if row["waiting_since"] is not None:
+        # Someone waits for an answer: due a target after they started waiting.
+        assert row["due_at"] == row["waiting_since"] + target, reference
+        assert row["created_at"] <= row["waiting_since"] <= row["updated_at"], reference
+    else:
+        # Nobody waits: look again a target after the last change that set it.
+        assert row["created_at"] <= row["due_at"] - target <= row["updated_at"], reference
+    if status == S.PENDING:
+        assert row["due_at"] == row["updated_at"] + target, reference
+    if row["first_response_at"] is not None:
+        assert row["created_at"] <= row["first_response_at"] <= row["updated_at"], reference
+
+
+def _check_status_history(statuses: dict[int, str]) -> None:
+    """Replaying each conversation's status changes from "new" follows the lifecycle's
+    transitions and ends at its stored status."""
+    changes: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    events = TimelineEvent.objects.filter(kind=EventKind.STATUS_CHANGED).order_by(
+        "conversation_id", "occurred_at", "id"
+    )
+    for conversation_id, details in events.values_list("conversation_id", "details"):
+        changes[conversation_id].append((details["before"], details["after"]))
+    for conversation_id, status in statuses.items():
+        current = S.NEW
+        for before, after in changes.get(conversation_id, []):
+            assert before == current, conversation_id
+            assert after in TRANSITIONS[before], (conversation_id, before, after)
+            current = after
+        assert current == status, conversation_id
+
+
+def message_directions() -> dict[str, int]:
+    counts = Message.objects.order_by().values("direction").annotate(n=Count("id"))
+    return {row["direction"]: row["n"] for row in counts}
