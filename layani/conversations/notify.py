@@ -1,9 +1,15 @@
 """The one place where a change to a conversation leaves the transaction (STYLE rule 2).
 
-Every action calls `conversation_event` for its side effects; they all run after commit, so a
-rollback publishes nothing. Today that is the realtime push to the inbox and to the
-conversation's own group (and to a mentioned colleague's personal group); outgoing webhooks
-hook in here too.
+Every action calls `conversation_event` inside its transaction:
+- the realtime push goes, after commit, only to the groups of people who may see the
+  conversation (`audience_groups`, the same rule as `queries.ConversationScope`: everyone
+  who sees all, its team, its branch, its assignee and whoever supervises them, the shared
+  pool when it has neither assignee nor team); on a reassignment the previous audience
+  hears it too, so the conversation leaves their lists. Websockets join these groups from
+  the same scope (`core/realtime.py`). A mentioned colleague also hears on their own group.
+- outgoing webhooks are written to the durable delivery log in the same transaction
+  (`webhooks.dispatch.emit_event`) and sent by the worker after commit.
+A rollback publishes nothing and delivers nothing.
 
 Events: `conversation.created`, `conversation.updated` (with `changes`: which fields or
 relations changed, e.g. ["status"], ["assignee", "team"], ["tags"], ["merged_into"]),
@@ -12,13 +18,15 @@ Payloads are small and carry no message text: listeners read the rest through th
 queries.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from layani.core.events import publish_on_commit
+from layani.webhooks.dispatch import emit_event
 
 if TYPE_CHECKING:
     from layani.conversations.models import Conversation, Mention, Message
+    from layani.conversations.queries import ConversationScope
 
 CONVERSATION_CREATED = "conversation.created"
 CONVERSATION_UPDATED = "conversation.updated"
@@ -26,11 +34,50 @@ MESSAGE_CREATED = "message.created"
 MESSAGE_UPDATED = "message.updated"
 EVENTS = (CONVERSATION_CREATED, CONVERSATION_UPDATED, MESSAGE_CREATED, MESSAGE_UPDATED)
 
-INBOX_GROUP = "inbox"
+INBOX_ALL_GROUP = "inbox-all"
+INBOX_POOL_GROUP = "inbox-pool"
 
 
-def conversation_group(conversation_id: int) -> str:
-    return f"conversation-{conversation_id}"
+def team_group(team_id: int) -> str:
+    return f"inbox-team-{team_id}"
+
+
+def branch_group(branch_id: int) -> str:
+    return f"inbox-branch-{branch_id}"
+
+
+def staff_group(staff_id: int) -> str:
+    return f"inbox-staff-{staff_id}"
+
+
+def audience_groups(
+    *, assignee_id: int | None, team_id: int | None, branch_id: int | None
+) -> list[str]:
+    """The realtime groups whose members may see a conversation with these values."""
+    groups = [INBOX_ALL_GROUP]
+    if team_id is not None:
+        groups.append(team_group(team_id))
+    if branch_id is not None:
+        groups.append(branch_group(branch_id))
+    if assignee_id is not None:
+        groups.append(staff_group(assignee_id))
+    if assignee_id is None and team_id is None:
+        groups.append(INBOX_POOL_GROUP)
+    return groups
+
+
+def groups_for_scope(scope: "ConversationScope") -> list[str]:
+    """The groups a person with this scope listens to (the mirror of `audience_groups`)."""
+    if scope.sees_nothing:
+        return []
+    if scope.sees_all:
+        return [INBOX_ALL_GROUP]
+    groups = [team_group(pk) for pk in scope.team_ids]
+    groups += [branch_group(pk) for pk in scope.branch_ids]
+    groups += [staff_group(pk) for pk in (scope.staff_id, *scope.supervised_staff_ids) if pk]
+    if scope.sees_pool:
+        groups.append(INBOX_POOL_GROUP)
+    return groups
 
 
 def user_group(user_id: int) -> str:
@@ -75,13 +122,30 @@ def conversation_event(
     message: "Message | None" = None,
     changes: Sequence[str] = (),
     mentions: Iterable["Mention"] = (),
+    previous: Mapping[str, int | None] | None = None,
 ) -> None:
-    """Schedule everything that follows a change, to run after the transaction commits."""
+    """Schedule everything that follows a change. Call it inside the action's transaction.
+
+    `previous` holds the assignee / team / branch ids before a reassignment."""
     if event not in EVENTS:
         raise ValueError(f"unknown conversation event {event!r}")
     payload = conversation_payload(event, conversation, message=message, changes=changes)
-    publish_on_commit(INBOX_GROUP, event, payload)
-    publish_on_commit(conversation_group(conversation.pk), event, payload)
+    current = {
+        "assignee": conversation.assignee_id,
+        "team": conversation.team_id,
+        "branch": conversation.branch_id,
+    }
+    groups = audience_groups(
+        assignee_id=current["assignee"], team_id=current["team"], branch_id=current["branch"]
+    )
+    if previous:
+        before = {**current, **previous}
+        groups += audience_groups(
+            assignee_id=before["assignee"], team_id=before["team"], branch_id=before["branch"]
+        )
+    for group in dict.fromkeys(groups):
+        publish_on_commit(group, event, payload)
+    emit_event(event, payload)
     for mention in mentions:
         publish_on_commit(
             user_group(mention.staff.user_id),

@@ -27,14 +27,16 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     @staticmethod
     def _groups_for(user: Any) -> list[str]:
         from layani.branches.queries import branches_for
+        from layani.conversations.notify import groups_for_scope
+        from layani.conversations.queries import scope_of
         from layani.staff.permissions import Capability, can
 
         groups = [f"user-{user.pk}"]
         groups += [f"branch-{pk}" for pk in branches_for(user).values_list("pk", flat=True)]
         if can(user, Capability.VIEW_CUSTOMERS):
             groups.append("customers")
-        if can(user, Capability.VIEW_CONVERSATIONS):
-            groups.append("inbox")
+        # Conversation changes reach only those who may see the conversation.
+        groups += groups_for_scope(scope_of(user))
         return groups
 
     async def disconnect(self, code: int) -> None:

@@ -93,7 +93,7 @@ def assign(
             details={**after, "before": before, **({"reason": reason} if reason else {})},
             occurred_at=now,
         )
-        conversation_event(CONVERSATION_UPDATED, locked, changes=changes)
+        conversation_event(CONVERSATION_UPDATED, locked, changes=changes, previous=before)
     copy_state(locked, conversation)
     return conversation
 

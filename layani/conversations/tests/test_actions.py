@@ -15,7 +15,7 @@ def customer():
 
 
 def test_a_conversation_and_its_messages_are_on_the_customer_timeline(customer, agent):
-    inbox = GroupListener("inbox")
+    inbox = GroupListener("inbox-all")
     conversation = start_conversation(
         customer=customer,
         channel="whatsapp",

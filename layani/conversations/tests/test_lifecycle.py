@@ -202,13 +202,13 @@ def test_a_merged_conversation_never_changes_again(customer, agent):
 @pytest.mark.django_db(transaction=True)
 def test_changes_are_published_after_commit_and_not_on_rollback(customer, agent):
     # A listener is read once, to the end: on Redis one that timed out cannot read again.
-    created = GroupListener("inbox")
+    created = GroupListener("inbox-all")
     received = inbound(customer)
     conversation = received.conversation
     assert created.events() == ["conversation.created", "message.created"]
 
-    inbox = GroupListener("inbox")
-    room = GroupListener(f"conversation-{conversation.pk}")
+    inbox = GroupListener("inbox-all")
+    room = GroupListener("inbox-pool")
     with pytest.raises(RuntimeError), transaction.atomic():
         change_status(conversation, status=S.OPEN, actor=agent)
         raise RuntimeError("the surrounding work failed")
@@ -217,8 +217,8 @@ def test_changes_are_published_after_commit_and_not_on_rollback(customer, agent)
     assert Conversation.objects.get(pk=conversation.pk).status == S.NEW
     assert status_events(conversation) == []
 
-    inbox = GroupListener("inbox")
-    room = GroupListener(f"conversation-{conversation.pk}")
+    inbox = GroupListener("inbox-all")
+    room = GroupListener("inbox-pool")
     change_status(conversation, status=S.OPEN, actor=agent)
     message = room.receive()
     assert message["event"] == "conversation.updated"
