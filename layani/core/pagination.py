@@ -41,15 +41,21 @@ def decode_cursor(cursor: str, expected_length: int) -> list[Any]:
 
 
 def _after(fields: tuple[str, ...], values: list[Any], descending: bool) -> Q:
-    """Rows strictly after `values` in lexicographic order over `fields`."""
+    """Rows strictly after `values` in lexicographic order over `fields`.
+
+    The OR of the exact conditions alone does not let PostgreSQL start the index scan at the
+    cursor (it scans from the start of the range and filters), so a page deep in a large
+    result costs as much as all the pages before it; the redundant bound on the leading
+    field gives the planner where to start."""
     op = "lt" if descending else "gt"
+    bound = Q(**{f"{fields[0]}__{'lte' if descending else 'gte'}": values[0]})
     condition = Q()
     for i, field in enumerate(fields):
         step = Q(**{f"{field}__{op}": values[i]})
         for earlier, value in zip(fields[:i], values[:i], strict=True):
             step &= Q(**{earlier: value})
         condition |= step
-    return condition
+    return bound & condition if len(fields) > 1 else condition
 
 
 def keyset_page(
