@@ -22,6 +22,7 @@ from layani.customers.models import (
     IdentityKind,
     MembershipTier,
 )
+from layani.search.indexing import index_customer
 from layani.staff.models import Staff
 
 Actor = AbstractBaseUser | AnonymousUser | None
@@ -232,6 +233,7 @@ def create_customer(details: CustomerDetails, *, actor: Actor) -> Customer:
                 customer.member_since = timezone.localdate()
             customer.save()
             _set_identities(customer, identities, actor)
+            index_customer(customer)
             record_event(
                 EventKind.CUSTOMER_CREATED,
                 actor=actor,
@@ -260,6 +262,8 @@ def update_customer(customer: Customer, details: CustomerDetails, *, actor: Acto
                     changed.append("what_matters_updated_at")
                 locked.save(update_fields=[*changed, "updated_at"])
             _set_identities(locked, identities, actor)
+            if changed or identities:
+                index_customer(locked)
             _record_changes(locked, changed, old_what_matters, actor)
     except IntegrityError as exc:
         raise _translate_integrity_error(exc) from exc

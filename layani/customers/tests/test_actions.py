@@ -106,3 +106,22 @@ def test_a_prospect_cannot_carry_a_membership_number(agent):
         )
     assert excinfo.value.field == "membership_number"
     assert not CustomerIdentity.objects.exists()
+
+
+def test_a_new_or_renamed_customer_is_found_by_the_search_box_at_once():
+    from layani.search.queries import search_customers
+
+    def found(text):
+        return [hit.customer.pk for hit in search_customers(text, base=Customer.objects.all())]
+
+    customer = create_customer(
+        CustomerDetails.from_values({"full_name": "Ratna Kumalasari", "phone": "0812 7777 1234"}),
+        actor=None,
+    )
+    assert found("ratna") == [customer.pk]
+    assert found("081277771234") == [customer.pk]
+    update_customer(
+        customer, CustomerDetails.from_values({"full_name": "Ratna Wijaya"}), actor=None
+    )
+    assert found("wijaya") == [customer.pk]
+    assert found("kumalasari") == []
