@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from layani.testing.asgi import *  # noqa: F403
 from layani.testing.browser import *  # noqa: F403
 from layani.testing.fixtures import *  # noqa: F403
 

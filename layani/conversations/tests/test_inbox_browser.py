@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from layani.branches.tests.test_display_browser import AsgiServer, asgi_server  # noqa: F401
 from layani.conversations.actions import assign, receive_inbound_message
 from layani.conversations.models import (
     CannedReply,
@@ -24,6 +23,7 @@ from layani.conversations.models import (
     OutboxStatus,
 )
 from layani.customers.actions import CustomerDetails, create_customer
+from layani.testing.asgi import AsgiServer
 from layani.testing.browser import (
     PHONE,
     ChromiumSession,
@@ -66,7 +66,7 @@ def _row(conversation_id: int) -> str:
 @pytest.mark.browser
 def test_a_new_conversation_appears_live_and_the_agent_replies(
     chromium: ChromiumSession,
-    asgi_server: AsgiServer,  # noqa: F811
+    asgi_server: AsgiServer,
     agent_x: Any,
     agent_in: Any,
     customer: Any,
