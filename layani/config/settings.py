@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "layani.search",
     "layani.demo",
     "layani.webhooks",
+    "layani.routing",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Admin registrations for routing; each concern registers its models in its own module."""
