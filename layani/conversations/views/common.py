@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from layani.core.errors import LayaniError
 from layani.core.formatting import format_local
@@ -73,7 +74,9 @@ def _duration(delta: timedelta) -> str:
         return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
     if hours:
         return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
-    return _("%(minutes)s min") % {"minutes": minutes}
+    # A plural form: the branch counter page shows the same words with ngettext, and one
+    # catalogue entry cannot serve both a plain and a plural lookup.
+    return ngettext("%(minutes)s min", "%(minutes)s min", minutes) % {"minutes": minutes}
 
 
 def due_time(due_at: datetime, now: datetime, zone: str | None = None) -> DueTime:

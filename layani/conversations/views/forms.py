@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from layani.conversations.models import ConversationStatus, Priority
 from layani.core.choices import Channel, Purpose
@@ -15,7 +16,7 @@ TAGS_MAX = 400
 SEARCH_MAX = 200
 
 INBOX_VIEW_LABELS = {
-    "mine": _("Mine"),
+    "mine": pgettext_lazy("inbox view", "Mine"),  # the home page's "Mine" reads differently
     "unassigned": _("Unassigned"),
     "teams": _("My teams"),
     "all": _("All"),
