@@ -182,6 +182,8 @@ class WaitEstimate(models.Model):
     shown_on = models.CharField(max_length=20)
 
     class Meta:
+        verbose_name = _("wait estimate")
+        verbose_name_plural = _("wait estimates")
         indexes = [models.Index(fields=["branch", "service", "given_at"])]
 
     def __str__(self) -> str:
