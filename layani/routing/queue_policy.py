@@ -2,7 +2,8 @@
 
 No database, no Django: the branch actions load the waiting visitors into `Candidate`s and
 the policy into `PolicyWeights`, and this module decides. The same scoring idea (waiting
-time aging plus weights, with a hard bound on waiting) is what conversation routing uses.
+time aging plus weights, with a hard bound on waiting) is what conversation routing uses:
+waiting time, the bound and the tie order come from `fairness`, shared with `priority`.
 
 Rules, in order:
 1. Anyone who has waited `max_wait_minutes` or more is called first; among them the longest
@@ -18,6 +19,8 @@ Rules, in order:
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from layani.routing.fairness import fifo_key, is_overdue, minutes_since, rank_key
 
 PRIORITY = "priority"
 NORMAL = "normal"
@@ -67,7 +70,7 @@ def is_priority(candidate: Candidate, policy: PolicyWeights) -> bool:
 
 
 def waited_minutes(candidate: Candidate, now: datetime) -> float:
-    return max(0.0, (now - candidate.queue_since).total_seconds() / 60.0)
+    return minutes_since(candidate.queue_since, now)
 
 
 def score(
@@ -86,7 +89,7 @@ def score(
 
 
 def _fifo_key(candidate: Candidate) -> tuple[datetime, int]:
-    return (candidate.queue_since, candidate.visit_id)
+    return fifo_key(candidate.queue_since, candidate.visit_id)
 
 
 def _best(
@@ -97,7 +100,9 @@ def _best(
 ) -> tuple[Candidate, float]:
     scored = [(score(c, policy, now, skill_levels), c) for c in candidates]
     # Highest score first; among equal scores the earliest arrival, then the lowest id.
-    best_score, best = min(scored, key=lambda pair: (-round(pair[0], 9), *_fifo_key(pair[1])))
+    best_score, best = min(
+        scored, key=lambda pair: rank_key(pair[0], pair[1].queue_since, pair[1].visit_id)
+    )
     return best, best_score
 
 
@@ -132,7 +137,7 @@ def choose_next(
             next_position = (ratio_position + 1) % cycle
         return Decision(chosen.visit_id, chosen_score, group, reason, next_position)
 
-    overdue = [c for c in waiting if waited_minutes(c, now) >= policy.max_wait_minutes]
+    overdue = [c for c in waiting if is_overdue(waited_minutes(c, now), policy.max_wait_minutes)]
     if overdue:
         chosen = min(overdue, key=_fifo_key)
         return decide(chosen, score(chosen, policy, now, skills), "max_wait")
