@@ -6,3 +6,8 @@ class RoutingConfig(AppConfig):
     name = "layani.routing"
     label = "routing"
     verbose_name = _("Routing and SLAs")
+
+    def ready(self) -> None:
+        from layani.routing.sla_config import connect_invalidation
+
+        connect_invalidation()

@@ -65,7 +65,7 @@ class Targets:
     warn_before: timedelta = ZERO
 
     def of(self, target: Target) -> timedelta | None:
-        return getattr(self, target.value)  # type: ignore[no-any-return]
+        return getattr(self, target.value)
 
 
 @dataclass(frozen=True)
@@ -252,6 +252,13 @@ def target_state(
     warn_before: timedelta,
     now: datetime,
 ) -> TargetState:
+    if met_at is not None:
+        # Met: what came after does not count; a pause still open is cut at that moment.
+        pauses = tuple(
+            Pause(p.start, met_at if p.end is None else min(p.end, met_at))
+            for p in pauses
+            if p.start < met_at
+        )
     due, projected = due_instant(cal, start, duration, pauses, now)
     warn_at = None
     if warn_before > ZERO:

@@ -11,6 +11,7 @@ from layani.conversations.models import Conversation, ConversationStatus
 from layani.conversations.queries import can_see_conversation
 from layani.core.errors import Conflict, InvalidInput, NotFound
 from layani.core.types import Actor
+from layani.routing.sla import apply_sla
 from layani.staff.models import Staff
 from layani.staff.permissions import Capability, require, staff_of
 
@@ -59,9 +60,11 @@ def copy_state(source: Conversation, target: Conversation) -> None:
 
 
 def refresh_due(conversation: Conversation, now: datetime) -> None:
+    """The default target per priority; the SLA policy's due instant when one applies."""
     conversation.due_at = due_at_for(
         priority=conversation.priority, waiting_since=conversation.waiting_since, now=now
     )
+    apply_sla(conversation, now=now)
 
 
 def clean_reason(reason: str, *, required: bool) -> str:

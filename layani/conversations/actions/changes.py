@@ -119,7 +119,7 @@ def _change_field(
         setattr(locked, field, value)
         locked.updated_at = now
         fields = [field]
-        if field == "priority":
+        if field in ("priority", "purpose"):  # both can change the SLA policy
             refresh_due(locked, now)
             fields.append("due_at")
         save(locked, fields)

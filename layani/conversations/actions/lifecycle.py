@@ -161,6 +161,10 @@ def start_conversation(
             now=now,
             actor=actor,
         )
+        default_due = conversation.due_at
+        refresh_due(conversation, now)  # the SLA policy's due time, when one applies
+        if conversation.due_at != default_due:
+            save(conversation, ["due_at"])
         conversation_event(CONVERSATION_CREATED, conversation)
     return conversation
 
