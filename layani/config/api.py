@@ -12,6 +12,7 @@ from layani.conversations.api import router as conversations_router
 from layani.core.api_auth import api_auth
 from layani.core.api_errors import install_error_handlers
 from layani.customers.api import router as customers_router
+from layani.routing.assignment_api import router as assignment_router
 from layani.search.api import router as search_router
 from layani.staff.api import router as staff_router
 from layani.webhooks.api import router as webhooks_router
@@ -36,4 +37,5 @@ api.add_router("/branches", branches_router)
 api.add_router("/me", staff_router)
 api.add_router("/search", search_router)
 api.add_router("/webhooks", webhooks_router)
+api.add_router("/routing", assignment_router)
 api.add_router("/", queue_router)

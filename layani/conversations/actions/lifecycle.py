@@ -53,6 +53,7 @@ from layani.core.choices import Channel, Purpose
 from layani.core.errors import Conflict, InvalidInput
 from layani.core.types import Actor
 from layani.customers.models import Customer
+from layani.routing.assignment_tasks import route_after_commit
 from layani.search.indexing import index_conversation, index_message
 from layani.staff.models import Staff, Team
 
@@ -464,4 +465,6 @@ def receive_inbound_message(
         if outcome == "created":
             conversation_event(CONVERSATION_CREATED, conversation)
         conversation_event(MESSAGE_CREATED, conversation, message=message, changes=changes)
+        if conversation.assignee_id is None:
+            route_after_commit(conversation.pk)  # routing rules and auto-assignment
     return Inbound(conversation=conversation, message=message, outcome=outcome)
