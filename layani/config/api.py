@@ -13,6 +13,7 @@ from layani.core.api_auth import api_auth
 from layani.core.api_errors import install_error_handlers
 from layani.customers.api import router as customers_router
 from layani.routing.assignment_api import router as assignment_router
+from layani.routing.sla_api import calendars_router, conversation_sla_router, policies_router
 from layani.search.api import router as search_router
 from layani.staff.api import router as staff_router
 from layani.webhooks.api import router as webhooks_router
@@ -38,4 +39,7 @@ api.add_router("/me", staff_router)
 api.add_router("/search", search_router)
 api.add_router("/webhooks", webhooks_router)
 api.add_router("/routing", assignment_router)
+api.add_router("/sla-policies", policies_router)
+api.add_router("/calendars", calendars_router)
+api.add_router("/conversations", conversation_sla_router)
 api.add_router("/", queue_router)

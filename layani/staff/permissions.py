@@ -25,6 +25,7 @@ class Capability(StrEnum):
     CONFIGURE = "configure"
     MANAGE_TOKENS = "api_tokens.manage"
     MANAGE_WEBHOOKS = "webhooks.manage"
+    MANAGE_BUSINESS_HOURS = "sla.business_hours"  # calendars and closed days of own branches
 
 
 _SERVING = {
@@ -43,6 +44,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.SUPERVISE,
             Capability.CHECK_IN,
             Capability.MANAGE_CANNED_REPLIES,
+            Capability.MANAGE_BUSINESS_HOURS,
         }
     ),
     Role.AGENT: frozenset(

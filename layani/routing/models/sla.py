@@ -195,6 +195,37 @@ class SlaPolicy(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from layani.conversations.models import Priority
+        from layani.core.choices import Channel, Purpose
+        from layani.customers.models import CustomerStatus, MembershipTier
+
+        allowed: dict[str, list[Any]] = {
+            "channels": Channel.values,
+            "purposes": Purpose.values,
+            "priorities": Priority.values,
+            "customer_statuses": CustomerStatus.values,
+            "tiers": MembershipTier.values,
+        }
+        errors: dict[str, Any] = {}
+        for name, values in allowed.items():
+            chosen = getattr(self, name)
+            if not isinstance(chosen, list) or any(v not in values for v in chosen):
+                errors[name] = _("Choose from: %(values)s") % {
+                    "values": ", ".join(str(v) or '""' for v in values)
+                }
+        if (
+            self.first_response_minutes is None
+            and self.next_response_minutes is None
+            and self.resolution_minutes is None
+        ):
+            errors["first_response_minutes"] = _("Give at least one target.")
+        for name in ("first_response_minutes", "next_response_minutes", "resolution_minutes"):
+            if getattr(self, name) == 0:
+                errors[name] = _("A target must be at least one minute.")
+        if errors:
+            raise ValidationError(errors)
+
 
 class ConversationSla(models.Model):
     """One conversation's SLA: its policy, the clock's history, due instants, and what the
