@@ -116,6 +116,10 @@ class Calendar:
     joint_leave: bool = False
     always_open: bool = False
     _zone: zoneinfo.ZoneInfo = field(init=False, repr=False, compare=False, hash=False)
+    # Each local date's intervals, computed once per calendar (they never change).
+    _days: dict[date, list[tuple[datetime, datetime]]] = field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         try:
@@ -177,16 +181,21 @@ class Calendar:
     def intervals_on(self, day: date) -> list[tuple[datetime, datetime]]:
         """The opening intervals of a local date as UTC instants, in order, not overlapping
         (a wall-clock time in a daylight-saving gap can map after a later one: clipped)."""
-        if self.is_closed_on(day):
-            return []
+        known = self._days.get(day)
+        if known is not None:
+            return known
+        if len(self._days) > 20_000:
+            self._days.clear()
         found: list[tuple[datetime, datetime]] = []
-        for interval in self.weekly[day.weekday()]:
-            opens = _wall_clock(day, interval.start, self._zone)
-            closes = _wall_clock(day, interval.end, self._zone)
-            if found:
-                opens = max(opens, found[-1][1])
-            if closes > opens:
-                found.append((opens, closes))
+        if not self.is_closed_on(day):
+            for interval in self.weekly[day.weekday()]:
+                opens = _wall_clock(day, interval.start, self._zone)
+                closes = _wall_clock(day, interval.end, self._zone)
+                if found:
+                    opens = max(opens, found[-1][1])
+                if closes > opens:
+                    found.append((opens, closes))
+        self._days[day] = found  # read-only from here on
         return found
 
 
