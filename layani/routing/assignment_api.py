@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema, Status
 from layani.conversations import queries as conversation_queries
 from layani.core.errors import InvalidInput, NotFound
 from layani.routing import agent_status, assignment_settings, auto_assign
+from layani.routing.assignment_loading import team_agents as team_board
 from layani.routing.assignment_schemas import (
     AgentLoadOut,
     AgentStatusIn,
@@ -266,7 +267,7 @@ def update_team_assignment(
 )
 def team_agents(request: HttpRequest, team_id: int) -> list[AgentLoadOut]:
     team = _team(request, team_id, members_too=True)
-    return [AgentLoadOut(**vars(a)) for a in auto_assign.team_agents(team)]
+    return [AgentLoadOut(**vars(a)) for a in team_board(team)]
 
 
 # --- Running assignment -----------------------------------------------------------------------

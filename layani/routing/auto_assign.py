@@ -14,31 +14,29 @@ Load is counted after the locks are held, and every path that gives an agent wor
 auto-assignment takes their presence row first, so two assignments at the same instant,
 even through two teams the agent belongs to, never give them more than their capacity.
 (Staff assigning by hand may go over it: that is a person's decision.)
+
+What is read lives in `assignment_loading`, the words of the explanation in
+`assignment_explain`, the decision itself in `assignment` (pure).
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layani.conversations.models import (
     ACTIVE_STATUSES,
     Conversation,
-    Direction,
     EventKind,
-    Message,
 )
 from layani.conversations.timeline import record_event
-from layani.core.choices import Purpose
 from layani.core.types import Actor
 from layani.routing import assignment as decision_rules
-from layani.routing.agent_status import WeeklyInterval, within_working_hours
 from layani.routing.assignment import (
     ASSIGNED,
     BROKEN,
@@ -47,22 +45,26 @@ from layani.routing.assignment import (
     PAUSED,
     QUEUED,
     Agent,
-    ContinuityTarget,
     Decision,
     Request,
-    TeamSettings,
     decide,
     work_kind,
 )
+from layani.routing.assignment_explain import explain, routed_words
+from layani.routing.assignment_loading import (
+    continuity_target,
+    load_agents,
+    lock_team,
+    priority_facts,
+    priority_weights_for,
+    routing_facts,
+    team_settings,
+)
 from layani.routing.models import (
     AgentPresence,
-    AgentStatus,
     AssignmentHold,
     ContinuityRecord,
-    ContinuitySource,
-    PriorityPolicy,
     TeamAssignment,
-    WorkingHours,
 )
 from layani.routing.priority import (
     ConversationFacts,
@@ -70,15 +72,15 @@ from layani.routing.priority import (
     is_priority_customer,
     order_conversations,
 )
-from layani.routing.rules import Route, RoutingFacts, load_rules, route_for, text_terms
-from layani.staff.models import Staff, StaffSkill, Team
-from layani.staff.permissions import Capability, can
+from layani.routing.rules import Route, load_rules, route_for
+from layani.staff.models import Staff, Team
 
 # Outcomes besides the decision's own.
 POOL = "pool"  # no team: stays in the shared pool for agents to take
 SKIPPED = "skipped"  # already assigned, or no longer active
 
 WAITING_BATCH = 100  # conversations one team drain looks at
+MAX_MISSES_IN_A_ROW = 10  # a drain stops after this many conversations nobody could take
 
 
 @dataclass(frozen=True)
@@ -92,302 +94,6 @@ class RoutingResult:
     assignee_id: int | None = None
     decision: Decision | None = None
     details: dict[str, Any] = field(default_factory=dict)
-
-
-# --- Loading ----------------------------------------------------------------------------------
-
-
-def routing_facts(conversation: Conversation) -> RoutingFacts:
-    """What the rules look at (two queries: tags, the customer's latest message)."""
-    customer = conversation.customer
-    latest = (
-        Message.objects.filter(conversation_id=conversation.pk, direction=Direction.INBOUND)
-        .order_by("-created_at", "-id")
-        .values_list("body_text", flat=True)
-        .first()
-    )
-    service = ""
-    if conversation.visit_id is not None and conversation.visit is not None:
-        service = conversation.visit.service.code if conversation.visit.service_id else ""
-    return RoutingFacts(
-        channel=conversation.channel,
-        purpose=conversation.purpose,
-        service=service,
-        language=customer.language if customer else "",
-        segment=customer.standing if customer else "",
-        tier=customer.tier if customer else "",
-        tags=frozenset(conversation.tags.values_list("name", flat=True)),
-        terms=text_terms(conversation.subject, latest or ""),
-        branch_id=conversation.branch_id,
-    )
-
-
-def priority_facts(conversation: Conversation) -> ConversationFacts:
-    customer = conversation.customer
-    return ConversationFacts(
-        conversation_id=conversation.pk,
-        channel=conversation.channel,
-        purpose=conversation.purpose,
-        waiting_since=conversation.waiting_since or conversation.created_at,
-        segment=customer.standing if customer else "",
-        tier=customer.tier if customer else "",
-        level=conversation.priority,
-        due_at=conversation.due_at,
-    )
-
-
-def priority_weights_for(team_id: int | None) -> PriorityWeights:
-    """The team's priority policy, else the business's, else the defaults."""
-    policies = {
-        p.team_id: p
-        for p in PriorityPolicy.objects.filter(Q(team_id=team_id) | Q(team__isnull=True))
-    }
-    policy = policies.get(team_id) or policies.get(None)
-    if policy is None:
-        return PriorityWeights()
-    return weights_of(policy)
-
-
-def weights_of(policy: PriorityPolicy) -> PriorityWeights:
-    def numbers(raw: object) -> dict[str, float]:
-        if not isinstance(raw, dict):
-            return {}
-        return {str(k): float(v) for k, v in raw.items() if isinstance(v, int | float)}
-
-    return PriorityWeights(
-        kind_weights=numbers(policy.kind_weights),
-        purpose_weights=numbers(policy.purpose_weights),
-        segment_weights=numbers(policy.segment_weights),
-        tier_weights=numbers(policy.tier_weights),
-        level_weights={int(k): v for k, v in numbers(policy.level_weights).items() if k.isdigit()},
-        sla_weight=policy.sla_weight,
-        sla_horizon_minutes=policy.sla_horizon_minutes,
-        aging_per_minute=policy.aging_per_minute,
-        max_wait_minutes=policy.max_wait_minutes,
-    )
-
-
-def lock_team(team_id: int) -> TeamAssignment:
-    """The team's assignment row under a row lock (created with the defaults if missing)."""
-    query = TeamAssignment.objects.select_for_update(of=("self",)).select_related("team")
-    state = query.filter(pk=team_id).first()
-    if state is None:
-        TeamAssignment.objects.get_or_create(team_id=team_id)
-        state = query.get(pk=team_id)
-    return state
-
-
-def team_settings(state: TeamAssignment) -> TeamSettings:
-    overrides = state.capacity_overrides if isinstance(state.capacity_overrides, dict) else {}
-    return TeamSettings(
-        mode=state.mode,
-        paused=state.is_paused,
-        capacity_overrides=overrides,
-        continuity_wait_minutes=state.continuity_wait_minutes,
-        pointer=state.pointer_staff_id,
-    )
-
-
-def continuity_target(
-    conversation: Conversation, state: TeamAssignment, now: datetime
-) -> ContinuityTarget | None:
-    """Who should serve this customer again: the person it is held for, the customer's
-    preferred staff member, or whoever served their latest conversation within the team's
-    `continuity_days`."""
-    hold = AssignmentHold.objects.filter(conversation_id=conversation.pk).first()
-    if hold is not None:
-        return ContinuityTarget(staff_id=hold.staff_id, source=hold.source, hold_until=hold.until)
-    customer = conversation.customer
-    if customer is None:
-        return None
-    if customer.preferred_staff_id is not None:
-        return ContinuityTarget(staff_id=customer.preferred_staff_id, source="preferred")
-    if state.continuity_days <= 0:
-        return None
-    latest = (
-        Conversation.objects.filter(
-            customer_id=customer.pk, assignee__isnull=False, merged_into__isnull=True
-        )
-        .exclude(pk=conversation.pk)
-        .order_by("-created_at", "-id")
-        .values("pk", "assignee_id", "updated_at")
-        .first()
-    )
-    if latest is None or latest["updated_at"] < now - timedelta(days=state.continuity_days):
-        return None
-    return ContinuityTarget(
-        staff_id=latest["assignee_id"], source="recent", previous_conversation_id=latest["pk"]
-    )
-
-
-def load_agents(
-    team_id: int, now: datetime, *, extra_staff_id: int | None = None
-) -> dict[int, tuple[Agent, Staff]]:
-    """The team's online agents (and the continuity person, whatever their status), their
-    presence rows locked in staff-id order, with skills, working hours and open work.
-
-    Five queries whatever the team's size."""
-    members = Staff.teams.through.objects.filter(team_id=team_id)
-    wanted = Q(status=AgentStatus.ONLINE, staff_id__in=members.values("staff_id"))
-    if extra_staff_id is not None:
-        wanted |= Q(staff_id=extra_staff_id)
-    presences = list(
-        AgentPresence.objects.select_for_update(of=("self",))
-        .select_related("staff__user")
-        .filter(wanted)
-        .annotate(in_team=Exists(members.filter(staff_id=OuterRef("staff_id"))))
-        .order_by("staff_id")
-    )
-    ids = [p.staff_id for p in presences]
-    skills: dict[int, dict[tuple[str, str], int]] = defaultdict(dict)
-    for staff_id, kind, value, level in StaffSkill.objects.filter(staff_id__in=ids).values_list(
-        "staff_id", "kind", "value", "level"
-    ):
-        skills[staff_id][(kind, value)] = level
-    hours: dict[int, list[WeeklyInterval]] = defaultdict(list)
-    for staff_id, weekday, starts, ends in WorkingHours.objects.filter(
-        staff_id__in=ids
-    ).values_list("staff_id", "weekday", "starts", "ends"):
-        hours[staff_id].append(WeeklyInterval(weekday, starts, ends))
-    load: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in (
-        Conversation.objects.filter(assignee_id__in=ids, status__in=ACTIVE_STATUSES)
-        .values("assignee_id", "channel")
-        .annotate(n=Count("id"))
-    ):
-        kind = work_kind(row["channel"])
-        counts = load[row["assignee_id"]]
-        counts[kind] = counts.get(kind, 0) + row["n"]
-    agents: dict[int, tuple[Agent, Staff]] = {}
-    for presence in presences:
-        staff = presence.staff
-        works = (
-            staff.is_active
-            and staff.user.is_active
-            and can(staff.user, Capability.VIEW_CONVERSATIONS)
-        )
-        capacity = staff.capacity if isinstance(staff.capacity, dict) else {}
-        agent = Agent(
-            staff_id=staff.pk,
-            name=staff.display_name,
-            status=presence.status,
-            within_hours=within_working_hours(hours[staff.pk], now, presence.timezone),
-            is_active=works,
-            skills=skills[staff.pk],
-            load=load[staff.pk],
-            capacity=capacity,
-            last_assigned_at=presence.last_assigned_at,
-            in_team=bool(getattr(presence, "in_team", False)),
-        )
-        agents[staff.pk] = (agent, staff)
-    return agents
-
-
-# --- Explaining -------------------------------------------------------------------------------
-
-
-def unavailable_label(reason: str) -> str:
-    labels = {
-        decision_rules.UNAVAILABLE_INACTIVE: _("no longer works on conversations"),
-        decision_rules.UNAVAILABLE_OUTSIDE_HOURS: _("outside working hours"),
-        decision_rules.UNAVAILABLE_MISSING_SKILL: _("lacks a required skill"),
-        decision_rules.UNAVAILABLE_AT_CAPACITY: _("has no free slot"),
-        decision_rules.AWAY: _("away"),
-        decision_rules.ON_BREAK: _("on a break"),
-        decision_rules.OFFLINE: _("offline"),
-    }
-    return str(labels.get(reason, reason))
-
-
-def skill_label(kind: str, value: str) -> str:
-    if kind == "purpose":
-        try:
-            return str(Purpose(value).label).lower()
-        except ValueError:
-            return value
-    return value
-
-
-def _continuity_words(decision: Decision, names: dict[int, str]) -> str:
-    person = names.get(decision.continuity_staff_id or 0, "")
-    if decision.continuity == HONOURED:
-        if decision.continuity_source == ContinuitySource.PREFERRED:
-            return _("the customer's preferred staff member")
-        return _("served this customer recently")
-    if decision.continuity == BROKEN:
-        return _("continuity broken: %(name)s %(why)s") % {
-            "name": person or _("their usual person"),
-            "why": unavailable_label(decision.continuity_reason),
-        }
-    return ""
-
-
-def explain(
-    decision: Decision,
-    *,
-    names: dict[int, str],
-    team_name: str,
-    route: Route,
-    facts: ConversationFacts,
-    weights: PriorityWeights,
-) -> str:
-    """The decision in words, in the active language (gettext; English source)."""
-    if decision.outcome == PAUSED:
-        return _("Auto-assignment is paused for %(team)s.") % {"team": team_name}
-    if decision.outcome == HELD:
-        until = timezone.localtime(decision.hold_until) if decision.hold_until else None
-        return _("Held for %(name)s until %(time)s (%(why)s): now %(state)s.") % {
-            "name": names.get(decision.continuity_staff_id or 0, "?"),
-            "time": f"{until:%H:%M}" if until else "",
-            "why": (
-                _("the customer's preferred staff member")
-                if decision.continuity_source == ContinuitySource.PREFERRED
-                else _("served this customer recently")
-            ),
-            "state": unavailable_label(decision.continuity_reason),
-        }
-    reasons: list[str] = []
-    continuity = _continuity_words(decision, names)
-    if decision.outcome == QUEUED:
-        if continuity:
-            reasons.append(continuity)
-        counts = ", ".join(
-            f"{count} {unavailable_label(reason)}"
-            for reason, count in sorted(decision.unavailable.items())
-        )
-        reasons.append(counts or _("nobody is online"))
-        return _("Waiting for an agent in %(team)s: %(reasons)s.") % {
-            "team": team_name,
-            "reasons": "; ".join(reasons),
-        }
-    if continuity:
-        reasons.append(continuity)
-    for kind, value, _level in decision.skills:
-        reasons.append(_("skill %(skill)s") % {"skill": skill_label(kind, value)})
-    reasons.append(
-        _("load %(load)s/%(capacity)s") % {"load": decision.load + 1, "capacity": decision.capacity}
-    )
-    if decision.method == decision_rules.ROUND_ROBIN:
-        reasons.append(_("round robin"))
-    elif decision.method == decision_rules.LEAST_LOADED:
-        reasons.append(_("least loaded"))
-    if is_priority_customer(facts, weights):
-        reasons.append(_("priority customer"))
-    if route.rule is not None:
-        reasons.append(_("rule “%(rule)s”") % {"rule": route.rule.name})
-    return _("Assigned to %(name)s: %(reasons)s") % {
-        "name": names.get(decision.staff_id or 0, "?"),
-        "reasons": ", ".join(reasons),
-    }
-
-
-def _routed_words(route: Route, team_name: str) -> str:
-    if route.rule is None:
-        return ""
-    return _("Routed to %(team)s by rule “%(rule)s”.") % {
-        "team": team_name,
-        "rule": route.rule.name,
-    }
 
 
 # --- Applying ---------------------------------------------------------------------------------
@@ -413,19 +119,27 @@ def _assign(
 
 
 def _count_continuity(conversation: Conversation, decision: Decision, now: datetime) -> None:
+    """One more kept or broken continuity on the customer's record (one query, two the
+    first time)."""
     if conversation.customer_id is None or decision.continuity not in (HONOURED, BROKEN):
         return
-    ContinuityRecord.objects.get_or_create(customer_id=conversation.customer_id)
     if decision.continuity == HONOURED:
-        ContinuityRecord.objects.filter(pk=conversation.customer_id).update(
-            honoured=F("honoured") + 1
-        )
+        changes: dict[str, Any] = {"honoured": F("honoured") + 1}
+        first = {"honoured": 1}
     else:
-        ContinuityRecord.objects.filter(pk=conversation.customer_id).update(
-            broken=F("broken") + 1,
-            last_broken_at=now,
-            last_reason=decision.continuity_reason[:40],
-        )
+        changes = {
+            "broken": F("broken") + 1,
+            "last_broken_at": now,
+            "last_reason": decision.continuity_reason[:40],
+        }
+        first = {"broken": 1, "last_broken_at": now, "last_reason": decision.continuity_reason[:40]}
+    if not ContinuityRecord.objects.filter(pk=conversation.customer_id).update(**changes):
+        with transaction.atomic():  # a concurrent first record wins; count on top of it
+            _record, created = ContinuityRecord.objects.get_or_create(
+                customer_id=conversation.customer_id, defaults=first
+            )
+        if not created:
+            ContinuityRecord.objects.filter(pk=conversation.customer_id).update(**changes)
 
 
 def _routing_details(
@@ -525,7 +239,17 @@ def route_conversation(
         )
         if dry_run:
             return result
-        _apply(locked, decision, state, agents, route, result, now, actor)
+        _apply(
+            locked,
+            decision,
+            state,
+            agents,
+            route,
+            result,
+            now,
+            actor,
+            was_held=target is not None and target.hold_until is not None,
+        )
     conversation.assignee_id = locked.assignee_id
     conversation.team_id = locked.team_id
     return result
@@ -540,10 +264,12 @@ def _apply(
     result: RoutingResult,
     now: datetime,
     actor: Actor,
+    *,
+    was_held: bool,
 ) -> None:
     team = state.team
     team_changes = locked.team_id != team.pk
-    routed = _routed_words(route, team.name) if team_changes else ""
+    routed = routed_words(route, team.name) if team_changes else ""
     if decision.outcome == ASSIGNED and decision.staff_id is not None:
         _agent, staff = agents[decision.staff_id]
         _assign(locked, assignee=staff, team=team, reason=result.explanation, actor=actor)
@@ -552,18 +278,19 @@ def _apply(
             pointer_staff_id=decision.next_pointer, last_assigned_at=now
         )
         AgentPresence.objects.filter(pk=staff.pk).update(last_assigned_at=now)
-        AssignmentHold.objects.filter(conversation_id=locked.pk).delete()
+        if was_held:
+            AssignmentHold.objects.filter(conversation_id=locked.pk).delete()
         _count_continuity(locked, decision, now)
         return
     if decision.outcome == HELD and decision.continuity_staff_id is not None:
-        _hold, created = AssignmentHold.objects.update_or_create(
+        if was_held:
+            return  # still held for them, as said when it was first held
+        AssignmentHold.objects.create(
             conversation_id=locked.pk,
-            defaults={
-                "staff_id": decision.continuity_staff_id,
-                "source": decision.continuity_source,
-                "reason": decision.continuity_reason[:40],
-                "until": decision.hold_until or now,
-            },
+            staff_id=decision.continuity_staff_id,
+            source=decision.continuity_source,
+            reason=decision.continuity_reason[:40],
+            until=decision.hold_until or now,
         )
         if team_changes:
             _assign(
@@ -574,7 +301,7 @@ def _apply(
                 actor=actor,
             )
             _stamp_routing(locked, result)
-        elif created:
+        else:
             _record_decision(locked, result, actor, now)
         return
     # Queued or paused: the conversation waits with the team; said once, when it arrives.
@@ -629,8 +356,9 @@ def assign_waiting(team_id: int, *, limit: int = WAITING_BATCH) -> int:
     """Assign the team's waiting conversations in priority order while agents have room.
 
     Looks at the `limit` conversations due first (the inbox's team index), orders them by
-    the priority policy (the maximum wait first), and stops trying a kind of work once
-    nobody has room for it. Returns how many were assigned."""
+    the priority policy (the maximum wait first), stops trying a kind of work once nobody
+    has room for it, and stops altogether after `MAX_MISSES_IN_A_ROW` conversations in a
+    row that nobody could take. Returns how many were assigned."""
     state = TeamAssignment.objects.filter(pk=team_id).first()
     if state is not None and state.is_paused:
         return 0
@@ -651,7 +379,7 @@ def assign_waiting(team_id: int, *, limit: int = WAITING_BATCH) -> int:
     weights = priority_weights_for(team_id)
     ordered = order_conversations([priority_facts(c) for c in waiting], weights, now)
     full: set[str] = set()
-    assigned = 0
+    assigned = misses = 0
     for facts in ordered:
         kind = work_kind(facts.channel)
         if kind in full:
@@ -659,9 +387,14 @@ def assign_waiting(team_id: int, *, limit: int = WAITING_BATCH) -> int:
         result = route_conversation(by_id[facts.conversation_id], actor=None)
         if result.outcome == ASSIGNED:
             assigned += 1
-        elif result.outcome == PAUSED:
+            misses = 0
+            continue
+        if result.outcome == PAUSED:
             break
-        elif result.outcome == QUEUED and result.decision is not None:
+        misses += 1
+        if misses >= MAX_MISSES_IN_A_ROW:
+            break  # nobody can take what waits (skills, continuity): try again next sweep
+        if result.outcome == QUEUED and result.decision is not None:
             reasons = set(result.decision.unavailable)
             if decision_rules.UNAVAILABLE_MISSING_SKILL not in reasons:
                 full.add(kind)
@@ -730,66 +463,3 @@ def teams_with_waiting_work(team_ids: Iterable[int] | None = None) -> list[int]:
             team_id=pk, assignee__isnull=True, status__in=ACTIVE_STATUSES
         ).exists()
     ]
-
-
-# --- Reading ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AgentOverview:
-    staff_id: int
-    display_name: str
-    status: str
-    since: datetime | None
-    within_working_hours: bool
-    load: dict[str, int]
-    capacity: dict[str, int]
-
-
-def team_agents(team: Team, *, now: datetime | None = None) -> list[AgentOverview]:
-    """Every active member of the team with status, open work and capacity per kind of
-    work (the team's overrides applied). Five queries whatever the team's size."""
-    now = now or timezone.now()
-    state = TeamAssignment.objects.filter(pk=team.pk).first()
-    overrides = (
-        state.capacity_overrides if state and isinstance(state.capacity_overrides, dict) else {}
-    )
-    members = list(
-        Staff.objects.filter(teams=team, is_active=True)
-        .select_related("presence")
-        .order_by("display_name", "id")
-    )
-    ids = [m.pk for m in members]
-    hours: dict[int, list[WeeklyInterval]] = defaultdict(list)
-    for staff_id, weekday, starts, ends in WorkingHours.objects.filter(
-        staff_id__in=ids
-    ).values_list("staff_id", "weekday", "starts", "ends"):
-        hours[staff_id].append(WeeklyInterval(weekday, starts, ends))
-    load: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in (
-        Conversation.objects.filter(assignee_id__in=ids, status__in=ACTIVE_STATUSES)
-        .values("assignee_id", "channel")
-        .annotate(n=Count("id"))
-    ):
-        counts = load[row["assignee_id"]]
-        kind = work_kind(row["channel"])
-        counts[kind] = counts.get(kind, 0) + row["n"]
-    kinds = ("phone", "chat", "email")
-    overview = []
-    for member in members:
-        presence = getattr(member, "presence", None)
-        capacity = member.capacity if isinstance(member.capacity, dict) else {}
-        overview.append(
-            AgentOverview(
-                staff_id=member.pk,
-                display_name=member.display_name,
-                status=presence.status if presence else AgentStatus.OFFLINE,
-                since=presence.since if presence else None,
-                within_working_hours=within_working_hours(
-                    hours[member.pk], now, presence.timezone if presence else "Asia/Jakarta"
-                ),
-                load={k: load[member.pk].get(k, 0) for k in kinds},
-                capacity={k: decision_rules.capacity_for(capacity, k, overrides) for k in kinds},
-            )
-        )
-    return overview
