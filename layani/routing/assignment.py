@@ -84,10 +84,13 @@ def capacity_for(
 ) -> int:
     """How many open conversations of `kind` someone may hold: the team's override for the
     kind, else the staff member's own capacity, else the default."""
-    for source in (overrides or {}, capacity):
-        for key in KIND_ALIASES.get(kind, (kind,)):
+    keys = KIND_ALIASES.get(kind) or (kind,)
+    for source in (overrides, capacity):
+        if not source:
+            continue
+        for key in keys:
             value = source.get(key)
-            if isinstance(value, int) and value >= 0:
+            if type(value) is int and value >= 0:
                 return value
     return DEFAULT_CAPACITY.get(kind, 1)
 
@@ -162,16 +165,22 @@ def unavailability(
     overrides: Mapping[str, int] | None = None,
 ) -> str | None:
     """Why `agent` cannot take the conversation now, or None when they can."""
+    return _unavailability(agent, request, work_kind(request.channel), overrides)
+
+
+def _unavailability(
+    agent: Agent, request: Request, kind: str, overrides: Mapping[str, int] | None
+) -> str | None:
     if not agent.is_active:
         return UNAVAILABLE_INACTIVE
+    skills = agent.skills
     for requirement in request.required_skills:
-        if agent.skills.get((requirement.kind, requirement.value), 0) < requirement.min_level:
+        if skills.get((requirement.kind, requirement.value), 0) < requirement.min_level:
             return UNAVAILABLE_MISSING_SKILL
     if agent.status != ONLINE:
         return agent.status
     if not agent.within_hours:
         return UNAVAILABLE_OUTSIDE_HOURS
-    kind = work_kind(request.channel)
     if agent.load.get(kind, 0) >= capacity_for(agent.capacity, kind, overrides):
         return UNAVAILABLE_AT_CAPACITY
     return None
@@ -185,12 +194,12 @@ def load_ratio(agent: Agent, kind: str, overrides: Mapping[str, int] | None = No
 
 
 def _round_robin(available: Sequence[Agent], pointer: int | None) -> Agent:
-    ordered = sorted(available, key=lambda a: a.staff_id)
+    """The lowest staff id after the pointer, wrapping around to the lowest of all."""
     if pointer is not None:
-        for agent in ordered:
-            if agent.staff_id > pointer:
-                return agent
-    return ordered[0]
+        after = [a for a in available if a.staff_id > pointer]
+        if after:
+            return min(after, key=lambda a: a.staff_id)
+    return min(available, key=lambda a: a.staff_id)
 
 
 def _least_loaded(available: Sequence[Agent], kind: str, overrides: Mapping[str, int]) -> Agent:
@@ -226,7 +235,7 @@ def decide(
     unavailable: dict[str, int] = {}
     for agent in agents:
         by_id[agent.staff_id] = agent
-        reason = unavailability(agent, request, overrides)
+        reason = _unavailability(agent, request, kind, overrides)
         if not agent.in_team:
             continue
         if reason is None:
