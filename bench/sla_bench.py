@@ -280,12 +280,13 @@ def explain_claim() -> str:
     from django.db import connection, transaction
 
     from layani.conversations.models import Conversation
+    from layani.routing.sla_sweep import SWEEP_BATCH
 
     qs = (
         Conversation.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(sla__next_check_at__lte=NOW)
         .order_by("sla__next_check_at")
-        .values_list("pk", flat=True)[:500]
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     with transaction.atomic(), connection.cursor() as cursor:
         sql, params = qs.query.sql_with_params()
@@ -335,6 +336,11 @@ def main() -> None:
     from layani.staff.models import Team
 
     settings.DEBUG = True  # count queries
+    # The data lives on Monday 10 March 2025, 10:00 WIB: the actions the escalations call
+    # read the time from Django, so Django's clock says the same.
+    from django.utils import timezone
+
+    timezone.now = lambda: NOW  # type: ignore[assignment]
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM conversations_conversation")
         total = cursor.fetchone()[0]
