@@ -64,7 +64,7 @@ def test_reassigning_tells_the_team_it_leaves(customer, agent_x, team_x, team_y,
 def test_conversation_changes_go_out_as_signed_webhooks_and_not_on_rollback(
     customer,
     agent_x,
-    make_endpoint,
+    make_endpoint,  # noqa: F811
     receiver,  # noqa: F811
 ):
     issued = make_endpoint(events=["conversation.created", "conversation.updated"])
