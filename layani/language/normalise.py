@@ -107,14 +107,33 @@ def _terms(text: str) -> Iterator[str]:
         yield from terms_of_word(match.group())
 
 
+@lru_cache(maxsize=200_000)
+def _cached_chunk_terms(chunk: str) -> tuple[str, ...]:
+    return tuple(_terms(chunk))
+
+
+def _chunk_terms(chunk: str) -> tuple[str, ...]:
+    """Terms of a run of non-space characters. Words never span spaces, so a text's terms
+    are its chunks' terms in order (property-tested); most chunks repeat, so they are
+    cached, which makes indexing several times faster."""
+    if len(chunk) > MAX_WORD_LENGTH:
+        return tuple(_terms(chunk))
+    return _cached_chunk_terms(chunk)
+
+
+def _text_terms(text: str) -> Iterator[str]:
+    for chunk in text.split():
+        yield from _chunk_terms(chunk)
+
+
 def normalise_for_index(text: str) -> str:
     """The text as stored in the search index: space-separated terms, in order."""
-    return " ".join(_terms(text))
+    return " ".join(_text_terms(text))
 
 
 def normalise_query(text: str) -> list[str]:
     """The distinct terms of what someone typed, in the order typed."""
-    return list(dict.fromkeys(_terms(text)))
+    return list(dict.fromkeys(_text_terms(text)))
 
 
 def plain_words(text: str) -> list[str]:
@@ -166,7 +185,7 @@ def term_spans(text: str) -> Iterator[TermSpan]:
     Spans are trimmed of punctuation at either end, so "dikembalikan," highlights the word.
     """
     for chunk in _CHUNK.finditer(text):
-        terms = tuple(_terms(chunk.group()))
+        terms = _chunk_terms(chunk.group())
         if not terms:
             continue
         start, end = chunk.start(), chunk.end()

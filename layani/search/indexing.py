@@ -115,6 +115,30 @@ def customer_document(
     )
 
 
+# For bulk loaders (`layani.demo.bulk_load.write_rows`): the columns and one row's values.
+DOCUMENT_COLUMNS = (
+    "key",
+    "kind",
+    "message_id",
+    "conversation_id",
+    "customer_id",
+    "created_at",
+    "content",
+)
+
+
+def document_row(document: SearchDocument) -> tuple[object, ...]:
+    return (
+        document.key,
+        document.kind,
+        document.message_id,
+        document.conversation_id,
+        document.customer_id,
+        document.created_at,
+        document.content,
+    )
+
+
 def upsert_documents(documents: list[SearchDocument]) -> None:
     """Insert the documents, replacing any with the same key (one statement)."""
     if documents:

@@ -37,3 +37,32 @@ def test_reindex_drops_entries_whose_text_lost_its_terms(conversation_with):
     Message.objects.filter(conversation=conversation).update(body_text="🙏")
     call_command("reindex", only=["messages"])
     assert not SearchDocument.objects.filter(kind="message").exists()
+
+
+def test_reindexing_customers_reads_their_identities_in_one_query_per_batch(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from layani.search.rebuild import rebuild_index
+
+    def add_customers(start, count):
+        for i in range(start, start + count):
+            create_customer(
+                CustomerDetails.from_values(
+                    {"full_name": f"Nasabah {i}", "phone": f"08123456{i:04d}"}
+                ),
+                actor=None,
+            )
+
+    def queries_to_rebuild():
+        with CaptureQueriesContext(connection) as captured:
+            counts = rebuild_index(parts=("customers",), batch_size=100)
+        return len(captured), counts
+
+    add_customers(0, 3)
+    few, counts = queries_to_rebuild()
+    assert counts == {"customers": 3}
+    add_customers(3, 20)
+    many, counts = queries_to_rebuild()
+    assert counts == {"customers": 23}
+    assert few == many

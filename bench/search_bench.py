@@ -1,0 +1,620 @@
+"""Indonesian full-text search at scale (issue 4): conversations and customers on PostgreSQL.
+
+For each scale (number of conversations) this creates a fresh PostgreSQL database
+`layani_bench_search_<scale>`, migrates it, fills it with `layani seed --customers <scale / 5,
+at least 2,000> --conversations <scale>`, tops the messages up to 5 per conversation with
+varied Indonesian text (the demo scripts, extra sentences with amounts, dates and places, and
+a long tail of dictionary words drawn Zipf-like, so some words are common and most are rare),
+then builds the search index with COPY (the index rows `layani reindex` would write, GIN index
+created after the load), and measures after a warm-up:
+
+1. `admin`: `search_conversations(q, base=conversations_for(admin))`, first page of 20;
+2. `scoped`: the same for the demo supervisor (two branches and their staff);
+3. `filtered`: admin with status "resolved" and purpose "complaint" combined with the text;
+4. `next page`: admin, the second page (cursor) of the same queries;
+5. `customers`: `search_customers(name, base=customers_for(admin), limit=5)`;
+6. `api`: GET /api/v1/search through Django's test client as the admin (whole stack).
+
+Queries are typical Indonesian searches (`QUERIES`: slang, affixes, common and rare words,
+an unfinished last word), plus rare dictionary words and customer names.
+
+    .venv/bin/python bench/search_bench.py --scales 10000,1000000
+
+Each step runs in a child process (settings read DATABASE_URL once). Results go to
+bench/out/search-<scale>.json and a Markdown table is printed at the end.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).absolute().parent.parent
+OUT = REPO / "bench" / "out"
+SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+MIN_CUSTOMERS = 2_000
+MESSAGES_PER_CONVERSATION = 5
+SHAPES = ("admin", "scoped", "filtered", "next_page", "customers", "api")
+
+QUERIES = [
+    "pengembalian dana",
+    "dana blm masuk",
+    "kartu atm tertelan",
+    "tdk bisa login",
+    "transfer gagal",
+    "saldo terpotong",
+    "limit kartu kredit",
+    "mutasi rekening",
+    "ganti nomor hp",
+    "komplain petugas",
+    "biaya admin tidak sesuai",
+    "buka rekening usaha",
+    "bunga deposito",
+    "aplikasi error",
+    "antrean lama",
+    "restrukturisasi kpr",
+    "surat referensi visa",
+    "rekening",
+    "kartu",
+    "kembal",
+]
+
+# Sentences added to the demo scripts for variety. {amount}, {date}, {place}, {ref}.
+EXTRA_SENTENCES = [
+    "Nominalnya Rp {amount}, tanggal {date}.",
+    "Saya sudah coba di ATM {place} tapi gagal.",
+    "Nomor referensi transaksinya {ref}.",
+    "Tolong dibantu secepatnya ya, sudah {days} hari belum ada kabar.",
+    "Mohon info kapan dana dikembalikan ke rekening saya.",
+    "Sudah saya laporkan ke cabang {place} minggu lalu.",
+    "Aplikasinya minta update terus, habis update malah tidak bisa dibuka.",
+    "Apakah bisa diwakilkan keluarga? Saya sedang di luar kota.",
+    "Kemarin sudah telepon call center tapi diminta menunggu.",
+    "Saya nasabah prioritas sejak {year}, baru kali ini kecewa.",
+    "Struk transaksinya masih saya simpan.",
+    "Kalau perlu saya kirim foto KTP dan buku tabungan.",
+    "Terima kasih atas bantuannya, kak.",
+    "Notifikasi SMS tidak masuk sejak ganti HP.",
+    "Tagihan bulan ini tidak sesuai dengan pemakaian.",
+    "Mesin EDC di toko {place} menolak kartu saya.",
+]
+PLACES = [
+    "Sudirman",
+    "Thamrin",
+    "Dago",
+    "Malioboro",
+    "Tunjungan",
+    "Panakkukang",
+    "Kuta",
+    "Medan Merdeka",
+    "Bekasi",
+    "Depok",
+    "Bogor",
+    "Cibubur",
+]
+
+
+# --- orchestration (parent process) ----------------------------------------------------------
+
+
+def customers_for(scale: int) -> int:
+    return max(MIN_CUSTOMERS, scale // 5)
+
+
+def database_name(scale: int) -> str:
+    return f"layani_bench_search_{scale}"
+
+
+def child_env(scale: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"{SERVER_URL}/{database_name(scale)}",
+        DEBUG="1",  # development secret key; query logging is turned off again when measuring
+        LAYANI_DATA_DIR=str(OUT / "data"),
+        PYTHONPATH=str(REPO),
+    )
+    return env
+
+
+def recreate_database(scale: int) -> None:
+    import psycopg
+
+    name = database_name(scale)
+    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def run_layani(scale: int, *args: str) -> str:
+    command = [sys.executable, "-m", "layani", *args]
+    done = subprocess.run(
+        command, cwd=REPO, env=child_env(scale), check=True, stdout=subprocess.PIPE, text=True
+    )
+    return done.stdout
+
+
+def run_child(scale: int, *args: str) -> dict[str, Any]:
+    command = [sys.executable, str(Path(__file__).absolute()), "--scales", str(scale), *args]
+    done = subprocess.run(
+        command, cwd=REPO, env=child_env(scale), check=True, stdout=subprocess.PIPE, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def prepare(scale: int) -> dict[str, Any]:
+    recreate_database(scale)
+    run_layani(scale, "migrate", "--noinput", "-v", "0")
+    began = time.monotonic()
+    run_layani(
+        scale, "seed", "--customers", str(customers_for(scale)), "--conversations", str(scale)
+    )
+    seed_seconds = time.monotonic() - began
+    filled = run_child(scale, "--fill")
+    return {"seed_seconds": round(seed_seconds, 1), **filled}
+
+
+# --- filling (child process) -----------------------------------------------------------------
+
+
+def _setup_django() -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "layani.config.settings")
+    django.setup()
+
+
+class TextMaker:
+    """Varied customer-service messages: a demo script text, sometimes an extra sentence,
+    and a few dictionary words drawn so that word frequencies fall off like real text."""
+
+    def __init__(self, rng: random.Random) -> None:
+        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+        from layani.demo.texts import SCRIPTS
+
+        self.rng = rng
+        self.scripts = [
+            text
+            for scripts in SCRIPTS.values()
+            for s in scripts
+            for text in (s.opening, s.reply, s.note, s.follow_up, s.closing)
+            if text
+        ]
+        words = [w for w in StemmerFactory().get_words() if w.isalpha() and len(w) >= 4]
+        rng.shuffle(words)
+        self.tail = words
+
+    def tail_word(self) -> str:
+        # Log-uniform rank: P(rank r) ~ 1/r, a Zipf law over the dictionary.
+        return self.tail[int(len(self.tail) ** self.rng.random()) - 1]
+
+    def text(self, name: str) -> str:
+        rng = self.rng
+        parts = [rng.choice(self.scripts).replace("{name}", name)]
+        if rng.random() < 0.6:
+            parts.append(
+                rng.choice(EXTRA_SENTENCES).format(
+                    amount=f"{rng.randrange(10, 50_000) * 1000:,}".replace(",", "."),
+                    date=f"{rng.randrange(1, 29)}/{rng.randrange(1, 13)}",
+                    place=rng.choice(PLACES),
+                    ref=f"TRX{rng.randrange(10**9):09d}",
+                    days=rng.randrange(2, 15),
+                    year=rng.randrange(2005, 2024),
+                )
+            )
+        parts.append(" ".join(self.tail_word() for _ in range(rng.randrange(0, 4))))
+        return " ".join(p for p in parts if p)
+
+
+def fill(scale: int) -> dict[str, Any]:
+    """Top messages up to MESSAGES_PER_CONVERSATION and build the search index by COPY."""
+    _setup_django()
+    from datetime import timedelta
+
+    from django.db import connection, transaction
+
+    from layani.conversations.models import (
+        Conversation,
+        DeliveryStatus,
+        Direction,
+        Message,
+    )
+    from layani.customers.models import Customer
+    from layani.demo.bulk_load import relaxed_checks, reserve_ids, write_rows
+    from layani.demo.volume import MESSAGE_COLUMNS
+
+    rng = random.Random(2024)
+    maker = TextMaker(rng)
+    began = time.monotonic()
+    counts = _message_counts()
+    names = dict(Customer.objects.values_list("id", "full_name"))
+    rows: list[tuple[Any, ...]] = []
+    written = 0
+
+    def flush() -> None:
+        nonlocal rows, written
+        if not rows:
+            return
+        with transaction.atomic():
+            first = reserve_ids(Message, len(rows))
+            numbered = [(first + i, *row) for i, row in enumerate(rows)]
+        with transaction.atomic(), relaxed_checks():
+            written += write_rows(Message, MESSAGE_COLUMNS, numbered)
+        rows = []
+
+    conversations = Conversation.objects.values_list("id", "channel", "created_at", "customer_id")
+    for conversation_id, channel, created_at, customer_id in conversations.iterator(20_000):
+        first_name = (names.get(customer_id) or "Kak").split()[0]
+        for n in range(counts.get(conversation_id, 0), MESSAGES_PER_CONVERSATION):
+            direction = rng.choices(
+                [Direction.INBOUND, Direction.OUTBOUND, Direction.NOTE], [0.5, 0.4, 0.1]
+            )[0]
+            rows.append(
+                (
+                    conversation_id,
+                    channel,
+                    direction,
+                    maker.text(first_name),
+                    "",
+                    None,
+                    DeliveryStatus.RECEIVED,
+                    None,
+                    created_at + timedelta(minutes=10 * (n + 1)),
+                    None,
+                )
+            )
+        if len(rows) >= 20_000:
+            flush()
+    flush()
+    messages_seconds = time.monotonic() - began
+    index = build_index(connection)
+    return {
+        "messages_added": written,
+        "messages": Message.objects.count(),
+        "conversations": Conversation.objects.count(),
+        "customers": Customer.objects.count(),
+        "messages_seconds": round(messages_seconds, 1),
+        **index,
+    }
+
+
+def _message_counts() -> dict[int, int]:
+    from django.db.models import Count
+
+    from layani.conversations.models import Message
+
+    return dict(
+        Message.objects.order_by()
+        .values_list("conversation_id")
+        .annotate(n=Count("id"))
+        .values_list("conversation_id", "n")
+    )
+
+
+STAGING_COLUMNS = (
+    "key varchar(40), kind varchar(20), message_id bigint, conversation_id bigint, "
+    "customer_id bigint, created_at timestamptz, content text"
+)
+
+
+def build_index(connection: Any) -> dict[str, Any]:
+    """The rows `layani reindex` writes, in the order they would have been written live.
+
+    Rows are computed in Python (`message_document`...) and COPYed into an unlogged staging
+    table, then moved into the index table ordered by time, so ids follow time as they do
+    when messages arrive one by one (a load ordered by kind would put every subject and
+    customer after every message, which no real index looks like). The GIN index is built
+    after the load.
+    """
+    from django.db.models import Prefetch
+
+    from layani.conversations.models import Conversation, Message
+    from layani.customers.models import Customer, CustomerIdentity
+    from layani.search.indexing import (
+        DOCUMENT_COLUMNS,
+        customer_document,
+        document_row,
+        message_document,
+        subject_document,
+    )
+
+    began = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS search_staging")
+        cursor.execute(f"CREATE UNLOGGED TABLE search_staging ({STAGING_COLUMNS})")
+    names = ", ".join(DOCUMENT_COLUMNS)
+
+    def copy(rows: list[tuple[Any, ...]]) -> None:
+        with connection.cursor() as cursor:
+            raw = cursor.connection.cursor()
+            with raw.copy(f"COPY search_staging ({names}) FROM STDIN") as copying:
+                for row in rows:
+                    copying.write_row(row)
+
+    def load(documents: Any) -> int:
+        # In batches: the documents are read through a server-side cursor on the same
+        # connection, which cannot fetch while a COPY is in progress.
+        batch: list[tuple[Any, ...]] = []
+        total = 0
+        for document in documents:
+            if document is not None:
+                batch.append(document_row(document))
+            if len(batch) >= 20_000:
+                copy(batch)
+                total += len(batch)
+                batch = []
+        copy(batch)
+        return total + len(batch)
+
+    fields = ("pk", "conversation_id", "direction", "body_text", "body_html", "created_at")
+    messages = Message.objects.order_by("pk").values_list(*fields)
+    documents = load(
+        message_document(
+            message_id=pk,
+            conversation_id=conversation_id,
+            direction=direction,
+            body_text=body_text,
+            body_html=body_html,
+            created_at=created_at,
+        )
+        for pk, conversation_id, direction, body_text, body_html, created_at in (
+            messages.iterator(20_000)
+        )
+    )
+    conversations = Conversation.objects.order_by("pk").only("pk", "subject", "created_at")
+    documents += load(subject_document(c) for c in conversations.iterator(20_000))
+    customers = Customer.objects.order_by("pk").prefetch_related(
+        Prefetch(
+            "identities", queryset=CustomerIdentity.objects.only("customer_id", "kind", "value")
+        )
+    )
+    documents += load(customer_document(c, c.identities.all()) for c in customers.iterator(5_000))
+    compute_seconds = time.monotonic() - began
+    return {
+        "documents": documents,
+        "index_compute_seconds": round(compute_seconds, 1),
+        **move_in_time_order(connection),
+    }
+
+
+def move_in_time_order(connection: Any) -> dict[str, Any]:
+    """search_staging -> search_searchdocument ordered by time; then the GIN index."""
+    from layani.search.indexing import DOCUMENT_COLUMNS
+
+    names = ", ".join(DOCUMENT_COLUMNS)
+    began = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        cursor.execute("DROP INDEX IF EXISTS search_document_vector")
+        cursor.execute("TRUNCATE search_searchdocument RESTART IDENTITY")
+        cursor.execute("SET session_replication_role = replica")  # rows are consistent
+        cursor.execute(
+            f"INSERT INTO search_searchdocument ({names}) "
+            f"SELECT {names} FROM search_staging ORDER BY created_at"
+        )
+        cursor.execute("SET session_replication_role = DEFAULT")
+        cursor.execute("DROP TABLE search_staging")
+        insert_seconds = time.monotonic() - began
+        began = time.monotonic()
+        cursor.execute(
+            "CREATE INDEX search_document_vector ON search_searchdocument "
+            "USING gin (search_vector) WITH (fastupdate = off)"
+        )
+        for table in (
+            "search_searchdocument",
+            "conversations_message",
+            "conversations_conversation",
+        ):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
+        cursor.execute("SELECT pg_total_relation_size('search_searchdocument')")
+        size = cursor.fetchone()[0]
+    return {
+        "index_insert_seconds": round(insert_seconds, 1),
+        "gin_and_vacuum_seconds": round(time.monotonic() - began, 1),
+        "index_bytes": size,
+    }
+
+
+# --- measuring (child process) ---------------------------------------------------------------
+
+
+def _stats(seconds: list[float]) -> dict[str, float]:
+    ms = sorted(s * 1000 for s in seconds)
+    quantiles = statistics.quantiles(ms, n=100, method="inclusive")
+    return {
+        "n": len(ms),
+        "p50": round(quantiles[49], 3),
+        "p95": round(quantiles[94], 3),
+        "mean": round(statistics.fmean(ms), 3),
+        "max": round(ms[-1], 3),
+    }
+
+
+def measure(samples: int, warmup: int) -> dict[str, Any]:
+    _setup_django()
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+
+    from layani.conversations.models import Conversation
+    from layani.conversations.queries import conversations_for
+    from layani.customers.models import Customer
+    from layani.customers.queries import customers_for as customers_scope
+    from layani.search.queries import search_conversations, search_customers
+
+    settings.DEBUG = False
+    rng = random.Random(7)
+    admin = User.objects.get(username="admin")
+    supervisor = User.objects.get(username="supervisor")
+    maker = TextMaker(random.Random(2024))
+    needed = samples + warmup
+    rare = [maker.tail[rng.randrange(2_000, len(maker.tail))] for _ in range(needed)]
+    texts = [rng.choice(QUERIES) if rng.random() < 0.8 else rare[i] for i in range(needed)]
+    names = [
+        rng.choice(name.split())
+        for name in Customer.objects.order_by("?").values_list("full_name", flat=True)[:needed]
+    ]
+    client = Client()
+    client.force_login(admin)
+
+    def admin_search(text: str) -> Any:
+        return search_conversations(text, base=conversations_for(admin), limit=20)
+
+    def scoped(text: str) -> Any:
+        return search_conversations(text, base=conversations_for(supervisor), limit=20)
+
+    def filtered(text: str) -> Any:
+        base = conversations_for(admin).filter(status="resolved", purpose="complaint")
+        return search_conversations(text, base=base, limit=20)
+
+    cursors = {}
+    for text in set(texts):
+        cursors[text] = admin_search(text).next_cursor
+
+    def next_page(text: str) -> Any:
+        if cursors[text] is None:
+            return admin_search(text)
+        return search_conversations(
+            text, base=conversations_for(admin), cursor=cursors[text], limit=20
+        )
+
+    def customers(name: str) -> Any:
+        return search_customers(name, base=customers_scope(admin), limit=5)
+
+    def api(text: str) -> Any:
+        response = client.get("/api/v1/search", {"q": text})
+        assert response.status_code == 200, response.content
+        return response
+
+    def timed(action: Any, inputs: list[str], warm: int = warmup) -> list[float]:
+        for value in inputs[:warm]:
+            action(value)
+        times = []
+        for value in inputs[warm:]:
+            began = time.perf_counter()
+            action(value)
+            times.append(time.perf_counter() - began)
+        return times
+
+    results: dict[str, Any] = {}
+    for name, action, inputs in (
+        ("admin", admin_search, texts),
+        ("scoped", scoped, texts),
+        ("filtered", filtered, texts),
+        ("next_page", next_page, texts),
+        ("customers", customers, names),
+        ("api", api, texts),
+    ):
+        results[name] = _stats(timed(action, inputs))
+    per_query = {}
+    for text in QUERIES:
+        times = timed(admin_search, [text] * 14, warm=2)
+        per_query[text] = {
+            "median_ms": round(statistics.median(times) * 1000, 2),
+            "hits": len(admin_search(text).hits),
+        }
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM search_searchdocument")
+        documents = cursor.fetchone()[0]
+    return {
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "conversations": Conversation.objects.count(),
+        "documents": documents,
+        **results,
+        "per_query": per_query,
+    }
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def table(results: dict[int, dict[str, Any]]) -> str:
+    header = " | ".join(f"{s} p50 / p95" for s in SHAPES)
+    lines = [
+        f"| conversations | messages | index rows | {header} |",
+        "|---:|---:|---:|" + "---|" * len(SHAPES),
+    ]
+    for scale, r in sorted(results.items()):
+        cells = " | ".join(f"{r[s]['p50']:.1f} / {r[s]['p95']:.1f}" for s in SHAPES)
+        lines.append(f"| {scale:,} | {r.get('messages', 0):,} | {r['documents']:,} | {cells} |")
+    scales = sorted(results)
+    if len(scales) > 1:
+        low, high = results[scales[0]], results[scales[-1]]
+        ratios = ", ".join(f"{s} {high[s]['p95'] / low[s]['p95']:.2f}x" for s in SHAPES)
+        lines += ["", f"p95 ratio {scales[-1]:,} / {scales[0]:,}: {ratios}"]
+    largest = results[scales[-1]]
+    lines += ["", f"Per query at {scales[-1]:,} (admin, median of 12, hits on the first page):"]
+    for text, r in largest["per_query"].items():
+        lines.append(f"- `{text}`: {r['median_ms']} ms, {r['hits']} hits")
+    return "\n".join(lines)
+
+
+def median_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    merged: dict[str, Any] = {
+        "documents": rounds[0]["documents"],
+        "per_query": rounds[-1]["per_query"],
+        "load_average_after": [r["load_average_after"][0] for r in rounds],
+    }
+    for shape in SHAPES:
+        merged[shape] = {
+            stat: round(statistics.median(r[shape][stat] for r in rounds), 3)
+            for stat in ("n", "p50", "p95", "mean", "max")
+        }
+    return merged
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default="10000,1000000")
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--reuse", action="store_true", help="Measure existing databases, do not re-seed."
+    )
+    parser.add_argument("--fill", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
+    if args.fill:
+        print(json.dumps(fill(scales[0])))
+        return
+    if args.measure:
+        print(json.dumps(measure(args.samples, args.warmup)))
+        return
+    OUT.mkdir(parents=True, exist_ok=True)
+    prepared: dict[int, dict[str, Any]] = {}
+    for scale in scales:
+        path = OUT / f"search-{scale}.json"
+        if args.reuse and path.exists():
+            previous = json.loads(path.read_text())
+            prepared[scale] = {k: v for k, v in previous.items() if k not in SHAPES}
+        else:
+            print(f"preparing {scale:,} ...", file=sys.stderr)
+            prepared[scale] = prepare(scale)
+            print(json.dumps(prepared[scale]), file=sys.stderr)
+    rounds: dict[int, list[dict[str, Any]]] = {scale: [] for scale in scales}
+    for number in range(1, args.rounds + 1):
+        for scale in scales:
+            print(f"round {number}: measuring {scale:,} ...", file=sys.stderr)
+            measured = run_child(
+                scale, "--measure", "--samples", str(args.samples), "--warmup", str(args.warmup)
+            )
+            rounds[scale].append(measured)
+    results = {}
+    for scale in scales:
+        result = {**prepared[scale], **median_of(rounds[scale]), "rounds": rounds[scale]}
+        (OUT / f"search-{scale}.json").write_text(json.dumps(result, indent=2))
+        results[scale] = result
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
