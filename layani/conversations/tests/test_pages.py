@@ -632,3 +632,20 @@ def test_conversation_view_queries_do_not_grow_with_the_data(
     assert small == large
     assert Message.objects.filter(conversation=story).count() > 30
     assert Message.objects.filter(delivery_status=DeliveryStatus.SENT).exists()
+
+
+def test_an_sla_policy_names_its_target_and_colours_the_row(signed_in, customer):
+    from datetime import timedelta
+
+    from layani.routing.models import SlaPolicy
+
+    SlaPolicy.objects.create(
+        name="Keluhan WhatsApp", first_response_minutes=30, warn_before_minutes=60
+    )
+    conversation = write(customer, "Saldo saya terpotong dua kali")
+    conversation.refresh_from_db()
+    assert conversation.due_at - conversation.created_at <= timedelta(minutes=30, seconds=5)
+    page = signed_in.get(inbox_url(view="unassigned")).content.decode()
+    row = page.split(f'data-conversation="{conversation.pk}"', 1)[1].split("</li>", 1)[0]
+    assert "Respons pertama" in row or "First response" in row
+    assert "due-soon" in row  # within the policy's warning time: amber

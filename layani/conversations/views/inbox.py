@@ -4,7 +4,7 @@ Every read is a fixed number of queries whatever the data (the scope, one page w
 joins and subqueries, the page's tags, the branches of the filter).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from layani.branches.queries import branches_for
@@ -21,6 +22,7 @@ from layani.conversations.views.forms import INBOX_VIEW_LABELS, InboxFilterForm,
 from layani.conversations.workspace_queries import MAX_REFRESH_PAGES, inbox_pages
 from layani.core.errors import InvalidInput, PermissionDenied
 from layani.customers.queries import customers_for
+from layani.routing.sla_queries import SlaBadge, sla_badges
 from layani.search import queries as search
 from layani.search.filters import ConversationFilters, filter_conversations
 from layani.staff.permissions import Capability, can, staff_of
@@ -94,12 +96,26 @@ def inbox_state(request: HttpRequest) -> InboxState:
     return InboxState(view=view, filters=filters, form=form, query=urlencode(kept))
 
 
+SLA_TARGETS = {
+    "first_response": gettext_lazy("First response"),
+    "next_response": gettext_lazy("Next response"),
+    "resolution": gettext_lazy("Resolution"),
+}
+# The SLA badge's colour decides how the due time is shown: a warning is amber, a breach red.
+_SLA_DUE_STATE = {"warning": "soon", "breached": "overdue"}
+
+
 @dataclass
 class Row:
     """One line of the inbox as the page shows it."""
 
     line: InboxRow
     due: DueTime
+    sla: SlaBadge | None = None
+
+    @property
+    def sla_target(self) -> str:
+        return str(SLA_TARGETS.get(self.sla.target, "")) if self.sla else ""
 
     @property
     def conversation(self) -> Any:
@@ -107,18 +123,20 @@ class Row:
 
 
 def rows_of(items: list[InboxRow]) -> list[Row]:
+    """Rows with their due time; under an SLA policy, the most urgent SLA target decides
+    the colour (its warning time comes from the policy) and is named on the row."""
     now = timezone.now()
-    return [
-        Row(
-            line=item,
-            due=due_time(
-                item.conversation.due_at,
-                now,
-                item.conversation.branch.timezone if item.conversation.branch else None,
-            ),
-        )
-        for item in items
-    ]
+    badges = sla_badges([item.conversation for item in items], now=now)
+    rows = []
+    for item in items:
+        conversation = item.conversation
+        zone = conversation.branch.timezone if conversation.branch else None
+        badge = badges.get(conversation.pk)
+        due = due_time(badge.due_at if badge else conversation.due_at, now, zone)
+        if badge is not None and badge.colour in _SLA_DUE_STATE:
+            due = replace(due, state=_SLA_DUE_STATE[badge.colour])
+        rows.append(Row(line=item, due=due, sla=badge))
+    return rows
 
 
 def _page_context(request: HttpRequest, state: InboxState, pages: int = 1) -> dict[str, Any]:
