@@ -287,6 +287,8 @@ class EventKind(models.TextChoices):
     MERGED = "merged", _("Conversations merged")
     VISIT_LINKED = "visit_linked", _("Visit linked")
     DELIVERY_FAILED = "delivery_failed", _("Reply could not be delivered")
+    SLA_WARNING = "sla_warning", _("SLA breach soon")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
 
 
 class TimelineEvent(models.Model):

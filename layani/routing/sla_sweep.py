@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.db.models import JSONField
 from django.utils.translation import gettext as _
 
-from layani.conversations.models import Conversation, Priority, TimelineEvent
+from layani.conversations.models import Conversation, EventKind, Priority, TimelineEvent
 from layani.conversations.notify import audience_groups, user_group
 from layani.core.errors import LayaniError
 from layani.routing.models import ConversationSla
@@ -45,8 +45,8 @@ SWEEP_BATCH = 200  # conversations locked together: escalations hold them ~12 ms
 RUN_BUDGET_SECONDS = 45.0
 
 # Timeline event kinds written by the sweep.
-SLA_WARNING = "sla_warning"
-SLA_BREACHED = "sla_breached"
+SLA_WARNING = EventKind.SLA_WARNING
+SLA_BREACHED = EventKind.SLA_BREACHED
 
 TARGET_LABELS = {
     Target.FIRST_RESPONSE: _("first response"),
