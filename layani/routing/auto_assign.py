@@ -125,7 +125,7 @@ def _count_continuity(conversation: Conversation, decision: Decision, now: datet
         return
     if decision.continuity == HONOURED:
         changes: dict[str, Any] = {"honoured": F("honoured") + 1}
-        first = {"honoured": 1}
+        first: dict[str, Any] = {"honoured": 1}
     else:
         changes = {
             "broken": F("broken") + 1,
