@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from layani.conversations.views import changes, conversation, inbox
+from layani.conversations.views import changes, conversation, inbox, presence
 
 app_name = "inbox"
 urlpatterns = [
     path("", inbox.inbox_page, name="inbox"),
     path("rows/", inbox.inbox_list, name="rows"),
     path("search/", inbox.search_page, name="search"),
+    path("status/", presence.set_my_status, name="presence"),
     path("<int:conversation_id>/", conversation.conversation_page, name="conversation"),
     path(
         "<int:conversation_id>/part/<slug:part>/",

@@ -649,3 +649,20 @@ def test_an_sla_policy_names_its_target_and_colours_the_row(signed_in, customer)
     row = page.split(f'data-conversation="{conversation.pk}"', 1)[1].split("</li>", 1)[0]
     assert "Respons pertama" in row or "First response" in row
     assert "due-soon" in row  # within the policy's warning time: amber
+
+
+def test_an_agent_goes_online_from_the_inbox_and_the_change_is_recorded(signed_in, sari):
+    from layani.routing.models import AgentPresence, AgentStatusChange
+
+    page = signed_in.get(inbox_url()).content.decode()
+    assert 'id="presence"' in page
+    response = signed_in.post(
+        reverse("inbox:presence"), {"status": "online"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert 'value="online" selected' in response.content.decode()
+    assert AgentPresence.objects.get(staff=sari.staff).status == "online"
+    assert AgentStatusChange.objects.filter(staff=sari.staff).exists()
+    bad = signed_in.post(reverse("inbox:presence"), {"status": "dancing"})
+    assert bad.status_code == 422
+    assert AgentPresence.objects.get(staff=sari.staff).status == "online"

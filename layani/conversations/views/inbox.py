@@ -19,6 +19,7 @@ from layani.branches.queries import branches_for
 from layani.conversations.queries import INBOX_VIEWS, InboxFilters, InboxRow, conversations_for
 from layani.conversations.views.common import DueTime, due_time, is_htmx, workspace_page
 from layani.conversations.views.forms import INBOX_VIEW_LABELS, InboxFilterForm, SearchForm
+from layani.conversations.views.presence import presence_context
 from layani.conversations.workspace_queries import MAX_REFRESH_PAGES, inbox_pages
 from layani.core.errors import InvalidInput, PermissionDenied
 from layani.customers.queries import customers_for
@@ -177,7 +178,8 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
             {"error": error, "views": [], "rows": [], "state": None},
             status=error.status,
         )
-    return render(request, "conversations/inbox.html", _page_context(request, state))
+    context = {**_page_context(request, state), **presence_context(request)}
+    return render(request, "conversations/inbox.html", context)
 
 
 @require_GET
