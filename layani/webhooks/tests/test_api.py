@@ -19,7 +19,8 @@ def caller(client, user):
     token = issue_token(user, name="integration").secret
 
     def call(method, url, body=None):
-        kwargs = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        # An English-speaking integration: the error texts asserted below are the English ones.
+        kwargs = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_ACCEPT_LANGUAGE": "en"}
         if body is not None:
             kwargs["data"] = json.dumps(body)
             kwargs["content_type"] = "application/json"

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from layani.webhooks import delivery as delivery_module
 from layani.webhooks.actions import rotate_secret, update_endpoint
@@ -186,7 +186,8 @@ def test_a_slow_server_times_out_and_is_retried(receiver, make_endpoint, monkeyp
     make_endpoint()
     receiver.answer(slow_answer(3))
     started = time.monotonic()
-    emit_event("conversation.created", PAYLOAD)
+    with translation.override("en"):  # last_error is stored in the active language
+        emit_event("conversation.created", PAYLOAD)
     assert time.monotonic() - started < 2
     delivery = only_delivery()
     assert delivery.status == DeliveryStatus.PENDING
@@ -203,7 +204,8 @@ def test_the_whole_exchange_has_a_deadline_even_when_the_server_drips(
     # Each byte comes well within the per-read timeout; the whole answer takes 3 s.
     receiver.answer(dripping_answer(3))
     started = time.monotonic()
-    emit_event("conversation.created", PAYLOAD)
+    with translation.override("en"):  # last_error is stored in the active language
+        emit_event("conversation.created", PAYLOAD)
     assert time.monotonic() - started < 2
     assert only_delivery().last_error.startswith("Timed out")
 
