@@ -6,6 +6,7 @@ OpenAPI schema: /api/v1/openapi.json · interactive docs: /api/v1/docs
 from ninja import NinjaAPI
 
 import layani
+from layani.analytics.api import router as reports_router
 from layani.branches.api import router as branches_router
 from layani.branches.queue_api import router as queue_router
 from layani.conversations.api import router as conversations_router
@@ -41,5 +42,6 @@ api.add_router("/webhooks", webhooks_router)
 api.add_router("/routing", assignment_router)
 api.add_router("/sla-policies", policies_router)
 api.add_router("/calendars", calendars_router)
+api.add_router("/reports", reports_router)
 api.add_router("/conversations", conversation_sla_router)
 api.add_router("/", queue_router)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "layani.demo",
     "layani.webhooks",
     "layani.routing",
+    "layani.analytics",
 ]
 
 MIDDLEWARE = [

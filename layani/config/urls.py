@@ -16,6 +16,7 @@ urlpatterns = [
     path("inbox/", include("layani.conversations.urls")),
     path("branch/", include("layani.branches.urls_staff")),
     path("q/", include("layani.branches.urls_public")),
+    path("reports/", include("layani.analytics.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
