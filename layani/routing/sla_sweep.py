@@ -25,8 +25,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django.db.models import JSONField
 from django.utils.translation import gettext as _
@@ -34,6 +32,7 @@ from django.utils.translation import gettext as _
 from layani.conversations.models import Conversation, EventKind, Priority, TimelineEvent
 from layani.conversations.notify import audience_groups, user_group
 from layani.core.errors import LayaniError
+from layani.core.events import publish_now
 from layani.routing.models import ConversationSla
 from layani.routing.sla import FIELDS, evaluate_conversation, next_check, policy_for
 from layani.routing.sla_clock import Target, TargetState, TargetStatus, nearest_open_due
@@ -292,19 +291,9 @@ def _record_and_notify(handled: list[_Handled], *, now: datetime) -> None:
 
 
 def publish_all(messages: list[tuple[str, str, dict[str, object]]]) -> None:
-    """Send many realtime messages in one trip to the channel layer (one event loop hop,
-    not one per message), in the shape `core.events.publish_now` sends."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-
-    async def send_all() -> None:
-        for group, event, payload in messages:
-            await layer.group_send(
-                group, {"type": "layani.event", "event": event, "payload": payload}
-            )
-
-    async_to_sync(send_all)()
+    """Send the batch's realtime messages through the one publishing path."""
+    for group, event, payload in messages:
+        publish_now(group, event, payload)
 
 
 def _notifies(policy: PolicyRule | None) -> bool:
