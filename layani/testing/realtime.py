@@ -4,14 +4,27 @@ import asyncio
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import (
+    DEFAULT_CHANNEL_LAYER,
+    InMemoryChannelLayer,
+    channel_layers,
+    get_channel_layer,
+)
 
 
 class GroupListener:
     """Joins `group` on the configured channel layer (in-memory or Redis) and reads from it."""
 
     def __init__(self, group: str):
-        self.layer = get_channel_layer()
+        layer = get_channel_layer()
+        if layer is not None and not isinstance(layer, InMemoryChannelLayer):
+            # On Redis, every channel a layer instance makes shares one list in Redis:
+            # listeners of earlier tests that were never read to the end would fill it to
+            # its capacity and later messages would be dropped. A fresh instance per
+            # listener has a list of its own. (The in-memory layer must stay shared: its
+            # groups live in the instance.)
+            layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+        self.layer = layer
         self.channel = async_to_sync(self.layer.new_channel)()
         async_to_sync(self.layer.group_add)(group, self.channel)
 
