@@ -41,6 +41,7 @@ from volume_data import OUT, REPO, child_env, database_exists, prepare
 
 PAGE = 50
 DEPTH = 8
+MIN_SAMPLES = 100
 AGENT, ADMIN = "agents", "admin"
 
 CHANNELS = ["whatsapp", "email", "phone", "webchat", "instagram"]
@@ -154,7 +155,11 @@ def _variants(people: dict[str, list[Any]], who: str, filter_name: str) -> list[
     ]
 
 
-def measure(samples: int, warmup: int, depth: int, http: bool) -> dict[str, Any]:
+def measure(
+    samples: int, warmup: int, depth: int, http: bool, budget: float = 0.0
+) -> dict[str, Any]:
+    """Time every case; with a `budget` (seconds), a case stops early once it has taken
+    that long and has MIN_SAMPLES samples (only slow cases do: `n` tells)."""
     _setup_django()
     from django.conf import settings
     from django.core.signals import request_started
@@ -173,14 +178,20 @@ def measure(samples: int, warmup: int, depth: int, http: bool) -> dict[str, Any]
     needed = samples + warmup
     load_before = os.getloadavg()[0]
 
+    def over_budget(started: float, taken: int) -> bool:
+        return bool(budget) and taken >= MIN_SAMPLES and time.perf_counter() - started > budget
+
     def timed(call: Any, inputs: list[Any]) -> list[float]:
         for value in inputs[:warmup]:
             call(value)
-        times = []
+        times: list[float] = []
+        started = time.perf_counter()
         for value in inputs[warmup:]:
             began = time.perf_counter()
             call(value)
             times.append(time.perf_counter() - began)
+            if over_budget(started, len(times)):
+                break
         return times
 
     def inputs_from(variants: list[Any]) -> list[Any]:
@@ -225,7 +236,9 @@ def measure(samples: int, warmup: int, depth: int, http: bool) -> dict[str, Any]
         count = len(queries.captured_queries)
         # The first page of the same variants, timed in turn with the later page, so both
         # see the same load: their ratio is the later-page target's.
-        first_times, later_times = [], []
+        first_times: list[float] = []
+        later_times: list[float] = []
+        started = time.perf_counter()
         for index, variant in enumerate(inputs_from(deep)):
             user, filters, _cursor, _reached = variant
             began = time.perf_counter()
@@ -236,6 +249,10 @@ def measure(samples: int, warmup: int, depth: int, http: bool) -> dict[str, Any]
             if index >= warmup:
                 first_times.append(middle - began)
                 later_times.append(ended - middle)
+            else:
+                started = time.perf_counter()
+            if over_budget(started, len(later_times)):
+                break
         later[case_name(who, view, filter_name)] = {
             **_stats(later_times),
             "queries": count,
@@ -265,6 +282,7 @@ def measure(samples: int, warmup: int, depth: int, http: bool) -> dict[str, Any]
             except AssertionError as exc:  # a page under construction: report, go on
                 pages[name] = {"error": str(exc)}
     return {
+        "commit": _commit(),
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "conversations": Conversation.objects.count(),
         "active": Conversation.objects.filter(status__in=["new", "open", "pending"]).count(),
@@ -273,6 +291,18 @@ def measure(samples: int, warmup: int, depth: int, http: bool) -> dict[str, Any]
         "later": later,
         "http": pages,
     }
+
+
+def _commit() -> str:
+    """The code measured: HEAD, and "+changes" when the working tree differs in layani/
+    (other work in the same tree lands between rounds)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=REPO, stdout=subprocess.PIPE, text=True)
+        return done.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD")
+    return head + ("+changes" if git("status", "--porcelain", "--", "layani") else "")
 
 
 def explain(name: str) -> dict[str, Any]:
@@ -310,6 +340,7 @@ def median_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         key: rounds[0][key] for key in ("conversations", "active", "messages")
     }
     merged["load_average"] = [r["load_average"] for r in rounds]
+    merged["commits"] = [r.get("commit", "") for r in rounds]
     for part in ("first", "later", "http"):
         merged[part] = {}
         for name, first in rounds[0][part].items():
@@ -320,9 +351,15 @@ def median_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
                 stat: round(statistics.median(r[part][name][stat] for r in rounds), 3)
                 for stat in ("n", "p50", "p95", "p99", "mean", "max")
             }
+            last = rounds[-1][part][name]  # the code may change between rounds: the latest
             for key in ("queries", "rows", "depth", "full_pages"):
-                if key in first:
-                    merged[part][name][key] = first[key]
+                if key in last:
+                    merged[part][name][key] = last[key]
+            counts = sorted({r[part][name].get("queries") for r in rounds} - {None})
+            if len(counts) > 1:
+                merged[part][name]["queries_by_round"] = [
+                    r[part][name].get("queries") for r in rounds
+                ]
             if "first" in first:  # the paired first page of a later-page case
                 merged[part][name]["first"] = {
                     stat: round(statistics.median(r[part][name]["first"][stat] for r in rounds), 3)
@@ -393,17 +430,29 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=400)
     parser.add_argument("--warmup", type=int, default=40)
     parser.add_argument("--depth", type=int, default=DEPTH)
+    parser.add_argument(
+        "--case-seconds",
+        type=float,
+        default=90.0,
+        help="Stop timing a case after this long once it has 100 samples (0: never).",
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-http", action="store_true", help="Skip the test-client cases.")
     parser.add_argument(
         "--reuse", action="store_true", help="Measure the existing databases, do not re-seed."
     )
     parser.add_argument("--explain", metavar="CASE", help="Print the query plans of one case.")
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="Print the tables again from the rounds kept in bench/out/, measure nothing.",
+    )
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
     if args.measure:
-        print(json.dumps(measure(args.samples, args.warmup, args.depth, not args.no_http)))
+        found = measure(args.samples, args.warmup, args.depth, not args.no_http, args.case_seconds)
+        print(json.dumps(found))
         return
     if args.explain and os.environ.get("LAYANI_BENCH_CHILD"):
         print(json.dumps(explain(args.explain)))
@@ -416,6 +465,13 @@ def main() -> None:
             found = json.loads(done.stdout.decode().strip().splitlines()[-1])
             for plan in found["plans"]:
                 print(f"-- {scale:,}: {plan['sql']}\n{plan['plan']}\n")
+        return
+    if args.report:
+        kept = {}
+        for scale in scales:
+            paths = sorted(OUT.glob(f"inbox-{scale}-round*.json"))
+            kept[scale] = median_of([json.loads(p.read_text()) for p in paths])
+        print(report(kept))
         return
     OUT.mkdir(parents=True, exist_ok=True)
     prepared: dict[int, dict[str, Any]] = {}
@@ -442,9 +498,12 @@ def main() -> None:
                 str(args.warmup),
                 "--depth",
                 str(args.depth),
+                "--case-seconds",
+                str(args.case_seconds),
                 *extra,
             )
             rounds[scale].append(measured)
+            (OUT / f"inbox-{scale}-round{number}.json").write_text(json.dumps(measured, indent=2))
     results = {}
     for scale in scales:
         result = {**median_of(rounds[scale]), "prepared": prepared[scale], "rounds": rounds[scale]}
