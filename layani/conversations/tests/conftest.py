@@ -5,6 +5,9 @@ from typing import Any
 
 import pytest
 
+from layani.conversations.actions import add_note, assign, change_status, reply
+from layani.conversations.models import ConversationStatus
+from layani.conversations.tests.pages import write
 from layani.customers.actions import CustomerDetails, create_customer
 from layani.staff.models import Role, Team
 
@@ -61,3 +64,29 @@ def agent_x(agent_in, team_x):
 @pytest.fixture
 def agent_y(agent_in, team_y):
     return agent_in(team_y, name="Yudi Agen")
+
+
+@pytest.fixture
+def sari(agent_x):
+    """Sari, an agent of the contact centre team (team X)."""
+    return agent_x
+
+
+@pytest.fixture
+def signed_in(client, sari):
+    client.force_login(sari)
+    return client
+
+
+@pytest.fixture
+def story(sari, customer, team_x, django_capture_on_commit_callbacks):
+    """A WhatsApp conversation with a message, a reply, a note, an assignment and a status."""
+    conversation = write(customer, "Saldo saya terpotong dua kali")
+    assign(conversation, team=team_x, actor=None)
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends it
+        reply(conversation, body_text="Baik Ibu, kami cek dulu ya.", actor=sari)
+    add_note(conversation, body_text="Cek mutasi di core banking", actor=sari)
+    change_status(conversation, status=ConversationStatus.PENDING, actor=sari)
+    write(customer, "Sudah saya kirim bukti transfernya")
+    conversation.refresh_from_db()
+    return conversation

@@ -1,28 +1,20 @@
-"""The agent workspace through the Django test client: inbox, conversation view, forms,
-search, and query counts that do not grow with the data. Assertions use ids, data
-attributes and the data itself, never translated text."""
+"""One conversation through the Django test client: the thread, replies, notes, canned
+replies, assignment, status, purpose and priority, tags, merge, visit links, the customer
+panel, and query counts that do not grow with the data."""
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from layani.branches.actions import check_in_visit
 from layani.conversations.actions import (
     add_note,
-    assign,
-    change_status,
     change_tags,
-    receive_inbound_message,
     reply,
 )
 from layani.conversations.models import (
     CannedReply,
-    Conversation,
     ConversationRead,
     ConversationStatus,
     DeliveryStatus,
@@ -33,226 +25,22 @@ from layani.conversations.models import (
     OutboxMessage,
     TimelineEvent,
 )
-from layani.customers.actions import CustomerDetails, create_customer
+from layani.conversations.tests.pages import (
+    HTMX,
+    conversation_url,
+    count_queries,
+    form_errors,
+    html_of,
+    section,
+    textarea_value,
+    write,
+)
 from layani.feedback.models import SurveyResponse
-from layani.search.indexing import index_customer
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
-ROW = r'<li class="inbox-row[^"]*" '
-
-
-# --- Helpers -----------------------------------------------------------------------------------
-
-
-def write(customer, text="Halo, saya mau tanya", channel="whatsapp", **kwargs):
-    return receive_inbound_message(
-        customer=customer, channel=channel, body_text=text, actor=None, **kwargs
-    ).conversation
-
-
-_emails = iter(range(1_000_000))
-
-
-def person(make_person, name, *, email=None, whatsapp=None):
-    values = {"full_name": name}
-    if email:
-        values["email"] = f"{next(_emails)}.{email}"
-    if whatsapp:
-        values["whatsapp"] = whatsapp
-    return create_customer(CustomerDetails.from_values(values), actor=None)
-
-
-def due_in(conversation, minutes):
-    Conversation.objects.filter(pk=conversation.pk).update(
-        due_at=timezone.now() + timedelta(minutes=minutes)
-    )
-
-
-def html_of(response):
-    return response.content.decode()
-
-
-def inbox_url(**params):
-    url = reverse("inbox:inbox")
-    if params:
-        url += "?" + "&".join(f"{k}={v}" for k, v in params.items())
-    return url
-
-
-def conversation_url(conversation, name="conversation"):
-    return reverse(f"inbox:{name}", args=[conversation.pk])
-
-
-def row_ids(html):
-    return [
-        int(i) for i in re.findall(r'<li class="inbox-row[^"]*" data-conversation="(\d+)"', html)
-    ]
-
-
-def row_tag(html, conversation):
-    found = re.search(
-        rf'<li class="inbox-row[^"]*" data-conversation="{conversation.pk}"[^>]*>', html
-    )
-    assert found is not None, f"no row for {conversation.pk}"
-    return found.group(0)
-
-
-def row_html(html, conversation):
-    found = re.search(
-        rf'<li class="inbox-row[^"]*" data-conversation="{conversation.pk}".*?</li>', html, re.S
-    )
-    assert found is not None
-    return found.group(0)
-
-
-def section(html, element_id):
-    found = re.search(rf'<(section|aside)[^>]* id="{element_id}".*?</\1>', html, re.S)
-    assert found is not None, f"no #{element_id}"
-    return found.group(0)
-
-
-def textarea_value(html, element_id):
-    found = re.search(rf'<textarea[^>]*id="{element_id}"[^>]*>(.*?)</textarea>', html, re.S)
-    assert found is not None
-    return found.group(1)
-
-
-def form_errors(html):
-    return re.findall(r'class="form-error" role="alert" data-form="(\w+)" data-field="(\w+)"', html)
-
-
-@pytest.fixture
-def sari(agent_x):
-    """Sari, an agent of the contact centre team (team X)."""
-    return agent_x
-
-
-@pytest.fixture
-def signed_in(client, sari):
-    client.force_login(sari)
-    return client
-
-
-# --- Inbox -------------------------------------------------------------------------------------
-
-
-def test_inbox_lists_what_is_due_first_with_time_left_and_unread_markers(
-    signed_in, sari, customer, other_customer, make_person
-):
-    late = write(customer, "Dana saya belum dikembalikan", channel="email")
-    soon = write(other_customer, "Kartu saya tertelan ATM", channel="sms")
-    later = write(person(make_person, "Budi Santoso", email="budi@contoh.id"), channel="email")
-    due_in(late, -35)
-    due_in(soon, 20)
-    due_in(later, 60 * 30)
-    mark_read_by(sari, soon)
-
-    html = html_of(signed_in.get(inbox_url(view="unassigned")))
-
-    assert row_ids(html) == [late.pk, soon.pk, later.pk]
-    assert 'data-due-state="overdue"' in row_tag(html, late)
-    assert 'data-due-state="soon"' in row_tag(html, soon)
-    assert 'data-due-state="later"' in row_tag(html, later)
-    assert 'data-unread="true"' in row_tag(html, late)
-    assert 'data-unread="false"' in row_tag(html, soon)
-    late_row = row_html(html, late)
-    assert "Wulan Sari" in late_row and "unread-dot" in late_row
-    assert "Dana saya belum dikembalikan" in late_row
-    assert "chip-email" in late_row and "badge-new" in late_row  # a new customer
-    assert "unread-dot" not in row_html(html, soon)
-
-
-def mark_read_by(user, conversation):
-    from layani.conversations.actions import mark_read
-
-    mark_read(conversation, actor=user)
-
-
-def test_inbox_views_mine_unassigned_and_my_teams(
-    signed_in, sari, agent_y, customer, other_customer, team_x, team_y
-):
-    pool = write(customer, channel="email")
-    mine = write(other_customer, channel="sms")
-    ours = write(customer, channel="telegram")
-    theirs = write(other_customer, channel="instagram")
-    assign(mine, assignee=sari.staff, actor=None)
-    assign(ours, team=team_x, actor=None)
-    assign(theirs, team=team_y, actor=None)
-
-    assert row_ids(html_of(signed_in.get(inbox_url(view="mine")))) == [mine.pk]
-    assert set(row_ids(html_of(signed_in.get(inbox_url(view="unassigned"))))) == {pool.pk, ours.pk}
-    assert row_ids(html_of(signed_in.get(inbox_url(view="teams")))) == [ours.pk]
-    # An agent has no "all" view: it is for people who oversee others' work.
-    assert signed_in.get(inbox_url(view="all")).status_code == 403
-    assert signed_in.get(inbox_url()).status_code == 200  # default: mine
-
-
-def test_inbox_filters_combine_and_are_kept_in_every_link(
-    signed_in, customer, other_customer, branch
-):
-    email = write(customer, channel="email", purpose="complaint", branch=branch)
-    write(other_customer, channel="sms", purpose="complaint", branch=branch)
-    write(customer, channel="telegram")
-    change_tags(email, add=["refund"], actor=None)
-
-    html = html_of(
-        signed_in.get(
-            inbox_url(view="unassigned", channel="email", purpose="complaint", branch=branch.pk)
-        )
-    )
-    assert row_ids(html) == [email.pk]
-    rows = re.search(r'data-rows-url="([^"]+)"', html).group(1)
-    assert "channel=email" in rows and "purpose=complaint" in rows and f"branch={branch.pk}" in rows
-    for tab in re.findall(r'<a href="\?([^"]+)" data-view=', html):
-        assert "channel=email" in tab and "purpose=complaint" in tab
-
-    by_tag = html_of(signed_in.get(inbox_url(view="unassigned", tag="refund")))
-    assert row_ids(by_tag) == [email.pk]
-
-
-def test_inbox_rejects_an_unknown_filter_in_place(signed_in):
-    response = signed_in.get(inbox_url(view="unassigned", channel="pigeon"))
-    assert response.status_code == 422
-    assert 'id="page-error"' in html_of(response)
-
-
-def test_inbox_pages_by_fifty_and_a_live_refresh_keeps_what_was_loaded(signed_in, make_person):
-    conversations = [
-        write(person(make_person, f"Nasabah {i:02d}", email=f"n{i}@contoh.id"), channel="email")
-        for i in range(55)
-    ]
-    for i, conversation in enumerate(conversations):
-        due_in(conversation, i)
-
-    first = html_of(signed_in.get(inbox_url(view="unassigned")))
-    assert row_ids(first) == [c.pk for c in conversations[:50]]
-    next_url = re.search(r'hx-get="([^"]+cursor=[^"]+)"', first).group(1).replace("&amp;", "&")
-    second = html_of(signed_in.get(next_url, **HTMX))
-    assert row_ids(second) == [c.pk for c in conversations[50:]]
-    assert "inbox-next" not in second and "inbox-empty" not in second
-
-    rows_url = re.search(r'data-rows-url="([^"]+)"', first).group(1).replace("&amp;", "&")
-    refreshed = html_of(signed_in.get(rows_url + "&pages=2", **HTMX))
-    assert row_ids(refreshed) == [c.pk for c in conversations]
-
 
 # --- Conversation view -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def story(sari, customer, team_x, django_capture_on_commit_callbacks):
-    """A WhatsApp conversation with a message, a reply, a note, an assignment and a status."""
-    conversation = write(customer, "Saldo saya terpotong dua kali")
-    assign(conversation, team=team_x, actor=None)
-    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends it
-        reply(conversation, body_text="Baik Ibu, kami cek dulu ya.", actor=sari)
-    add_note(conversation, body_text="Cek mutasi di core banking", actor=sari)
-    change_status(conversation, status=ConversationStatus.PENDING, actor=sari)
-    write(customer, "Sudah saya kirim bukti transfernya")
-    conversation.refresh_from_db()
-    return conversation
 
 
 def test_conversation_view_shows_the_thread_in_time_order_and_marks_it_read(signed_in, sari, story):
@@ -559,56 +347,7 @@ def test_live_parts_of_the_conversation_can_be_read_alone(signed_in, sari, story
     assert signed_in.get(reverse("inbox:part", args=[story.pk, "nothing"])).status_code == 404
 
 
-# --- Search ------------------------------------------------------------------------------------
-
-
-def test_search_finds_conversations_in_indonesian_and_customers(
-    signed_in, customer, other_customer
-):
-    index_customer(customer)
-    refund = write(customer, "dana saya blm dikembalikan sampai sekarang", channel="email")
-    write(other_customer, "mau ganti kartu ATM", channel="sms")
-    response = signed_in.get(reverse("inbox:search") + "?q=pengembalian+dana")
-    assert response.status_code == 200
-    html = html_of(response)
-    assert [int(i) for i in re.findall(r'class="search-hit" data-conversation="(\d+)"', html)] == [
-        refund.pk
-    ]
-    assert "<mark>" in html
-
-    by_name = html_of(signed_in.get(reverse("inbox:search") + "?q=wulan"))
-    assert f'data-customer="{customer.pk}"' in by_name
-
-    blank = signed_in.get(reverse("inbox:search") + "?q=+")
-    assert blank.status_code == 422
-
-
 # --- Query counts ------------------------------------------------------------------------------
-
-
-def _count(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
-
-
-def _busy_inbox(make_person, team, n):
-    for i in range(n):
-        customer = person(make_person, f"Nasabah {team.pk}-{i}", email=f"{team.pk}.{i}@contoh.id")
-        conversation = write(customer, f"Pertanyaan nomor {i}", channel="email")
-        assign(conversation, team=team, actor=None)
-        change_tags(conversation, add=[f"tag-{i % 3}", "umum"], actor=None)
-
-
-def test_inbox_queries_do_not_grow_with_the_data(signed_in, make_person, team_x):
-    _busy_inbox(make_person, team_x, 3)
-    small = _count(signed_in, inbox_url(view="teams"))
-    _busy_inbox(make_person, team_x, 30)
-    large = _count(signed_in, inbox_url(view="teams"))
-    assert small == large
-    rows = _count(signed_in, reverse("inbox:rows") + "?view=teams&pages=2")
-    assert rows <= large
 
 
 def _grow(conversation, customer, sari, branch, service, n):
@@ -626,43 +365,9 @@ def test_conversation_view_queries_do_not_grow_with_the_data(
     signed_in, sari, story, customer, branch, service
 ):
     _grow(story, customer, sari, branch, service, 1)
-    small = _count(signed_in, conversation_url(story))
+    small = count_queries(signed_in, conversation_url(story))
     _grow(story, customer, sari, branch, service, 12)
-    large = _count(signed_in, conversation_url(story))
+    large = count_queries(signed_in, conversation_url(story))
     assert small == large
     assert Message.objects.filter(conversation=story).count() > 30
     assert Message.objects.filter(delivery_status=DeliveryStatus.SENT).exists()
-
-
-def test_an_sla_policy_names_its_target_and_colours_the_row(signed_in, customer):
-    from datetime import timedelta
-
-    from layani.routing.models import SlaPolicy
-
-    SlaPolicy.objects.create(
-        name="Keluhan WhatsApp", first_response_minutes=30, warn_before_minutes=60
-    )
-    conversation = write(customer, "Saldo saya terpotong dua kali")
-    conversation.refresh_from_db()
-    assert conversation.due_at - conversation.created_at <= timedelta(minutes=30, seconds=5)
-    page = signed_in.get(inbox_url(view="unassigned")).content.decode()
-    row = page.split(f'data-conversation="{conversation.pk}"', 1)[1].split("</li>", 1)[0]
-    assert "Respons pertama" in row or "First response" in row
-    assert "due-soon" in row  # within the policy's warning time: amber
-
-
-def test_an_agent_goes_online_from_the_inbox_and_the_change_is_recorded(signed_in, sari):
-    from layani.routing.models import AgentPresence, AgentStatusChange
-
-    page = signed_in.get(inbox_url()).content.decode()
-    assert 'id="presence"' in page
-    response = signed_in.post(
-        reverse("inbox:presence"), {"status": "online"}, HTTP_HX_REQUEST="true"
-    )
-    assert response.status_code == 200
-    assert 'value="online" selected' in response.content.decode()
-    assert AgentPresence.objects.get(staff=sari.staff).status == "online"
-    assert AgentStatusChange.objects.filter(staff=sari.staff).exists()
-    bad = signed_in.post(reverse("inbox:presence"), {"status": "dancing"})
-    assert bad.status_code == 422
-    assert AgentPresence.objects.get(staff=sari.staff).status == "online"
