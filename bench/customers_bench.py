@@ -27,6 +27,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).absolute().parent))
+
+from timing import latency_stats
+
 REPO = Path(__file__).absolute().parent.parent
 OUT = REPO / "bench" / "out"
 SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
@@ -111,18 +115,6 @@ def measure_in_child(scale: int, samples: int, warmup: int) -> dict[str, Any]:
 # --- measuring (child process, Django configured for one database) ---------------------------
 
 
-def _stats(seconds: list[float]) -> dict[str, float]:
-    ms = sorted(s * 1000 for s in seconds)
-    quantiles = statistics.quantiles(ms, n=100, method="inclusive")
-    return {
-        "n": len(ms),
-        "p50": round(quantiles[49], 3),
-        "p95": round(quantiles[94], 3),
-        "mean": round(statistics.fmean(ms), 3),
-        "max": round(ms[-1], 3),
-    }
-
-
 def _timed(action: Any, inputs: list[Any], warmup: int) -> list[float]:
     for value in inputs[:warmup]:
         action(value)
@@ -185,9 +177,9 @@ def measure(samples: int, warmup: int) -> dict[str, Any]:
     return {
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "customers": Customer.objects.count(),
-        "lookup": _stats(_timed(lookup, phones, warmup)),
-        "search": _stats(_timed(search, fragments, warmup)),
-        "page": _stats(_timed(render, customer_ids, warmup)),
+        "lookup": latency_stats(_timed(lookup, phones, warmup)),
+        "search": latency_stats(_timed(search, fragments, warmup)),
+        "page": latency_stats(_timed(render, customer_ids, warmup)),
         "page_queries": page_queries,
     }
 

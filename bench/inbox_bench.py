@@ -37,6 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).absolute().parent))
 
+from timing import latency_stats
 from volume_data import OUT, REPO, child_env, database_exists, prepare
 
 PAGE = 50
@@ -119,19 +120,6 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _stats(seconds: list[float]) -> dict[str, float]:
-    ms = sorted(s * 1000 for s in seconds)
-    quantiles = statistics.quantiles(ms, n=100, method="inclusive")
-    return {
-        "n": len(ms),
-        "p50": round(quantiles[49], 3),
-        "p95": round(quantiles[94], 3),
-        "p99": round(quantiles[98], 3),
-        "mean": round(statistics.fmean(ms), 3),
-        "max": round(ms[-1], 3),
-    }
-
-
 def _people() -> dict[str, list[Any]]:
     """The contact-centre agents (the demo `agent` among them) and the admin."""
     from django.contrib.auth.models import User
@@ -210,7 +198,7 @@ def measure(
             page = first_page(fullest, view)
         times = timed(lambda v, view=view: first_page(v, view), inputs_from(variants))
         results[case_name(who, view, filter_name)] = {
-            **_stats(times),
+            **latency_stats(times),
             "queries": len(queries.captured_queries),
             "rows": round(statistics.fmean(rows), 1),
             "full_pages": page.next_cursor is not None,
@@ -254,10 +242,10 @@ def measure(
             if over_budget(started, len(later_times)):
                 break
         later[case_name(who, view, filter_name)] = {
-            **_stats(later_times),
+            **latency_stats(later_times),
             "queries": count,
             "depth": statistics.median(d[3] for d in deep),
-            "first": _stats(first_times),
+            "first": latency_stats(first_times),
         }
     pages: dict[str, Any] = {}
     if http:
@@ -278,7 +266,7 @@ def measure(
                 with CaptureQueriesContext(connection) as queries:
                     get(clients[0])
                 count = len(queries.captured_queries)  # read now: later requests clear the log
-                pages[name] = {**_stats(timed(get, inputs_from(clients))), "queries": count}
+                pages[name] = {**latency_stats(timed(get, inputs_from(clients))), "queries": count}
             except AssertionError as exc:  # a page under construction: report, go on
                 pages[name] = {"error": str(exc)}
     return {

@@ -35,10 +35,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).absolute().parent.parent
-OUT = REPO / "bench" / "out"
-SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-MIN_CUSTOMERS = 2_000
+sys.path.insert(0, str(Path(__file__).absolute().parent))
+
+import volume_data
+from timing import latency_stats
+from volume_data import OUT, REPO, customers_for
+
+PREFIX = "layani_bench_search"
 MESSAGES_PER_CONVERSATION = 5
 SHAPES = ("admin", "scoped", "filtered", "next_page", "customers", "api")
 
@@ -103,40 +106,12 @@ PLACES = [
 # --- orchestration (parent process) ----------------------------------------------------------
 
 
-def customers_for(scale: int) -> int:
-    return max(MIN_CUSTOMERS, scale // 5)
-
-
-def database_name(scale: int) -> str:
-    return f"layani_bench_search_{scale}"
-
-
 def child_env(scale: int) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=f"{SERVER_URL}/{database_name(scale)}",
-        DEBUG="1",  # development secret key; query logging is turned off again when measuring
-        LAYANI_DATA_DIR=str(OUT / "data"),
-        PYTHONPATH=str(REPO),
-    )
-    return env
-
-
-def recreate_database(scale: int) -> None:
-    import psycopg
-
-    name = database_name(scale)
-    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+    return volume_data.child_env(scale, PREFIX)
 
 
 def run_layani(scale: int, *args: str) -> str:
-    command = [sys.executable, "-m", "layani", *args]
-    done = subprocess.run(
-        command, cwd=REPO, env=child_env(scale), check=True, stdout=subprocess.PIPE, text=True
-    )
-    return done.stdout
+    return volume_data.run_layani(scale, *args, prefix=PREFIX)
 
 
 def run_child(scale: int, *args: str) -> dict[str, Any]:
@@ -148,11 +123,18 @@ def run_child(scale: int, *args: str) -> dict[str, Any]:
 
 
 def prepare(scale: int) -> dict[str, Any]:
-    recreate_database(scale)
+    volume_data.recreate_database(volume_data.database_name(scale, PREFIX))
     run_layani(scale, "migrate", "--noinput", "-v", "0")
     began = time.monotonic()
+    # This benchmark adds its own varied messages and builds the index itself, in bulk.
     run_layani(
-        scale, "seed", "--customers", str(customers_for(scale)), "--conversations", str(scale)
+        scale,
+        "seed",
+        "--customers",
+        str(customers_for(scale)),
+        "--conversations",
+        str(scale),
+        "--no-search-index",
     )
     seed_seconds = time.monotonic() - began
     filled = run_child(scale, "--fill")
@@ -424,18 +406,6 @@ def move_in_time_order(connection: Any) -> dict[str, Any]:
 # --- measuring (child process) ---------------------------------------------------------------
 
 
-def _stats(seconds: list[float]) -> dict[str, float]:
-    ms = sorted(s * 1000 for s in seconds)
-    quantiles = statistics.quantiles(ms, n=100, method="inclusive")
-    return {
-        "n": len(ms),
-        "p50": round(quantiles[49], 3),
-        "p95": round(quantiles[94], 3),
-        "mean": round(statistics.fmean(ms), 3),
-        "max": round(ms[-1], 3),
-    }
-
-
 def measure(samples: int, warmup: int) -> dict[str, Any]:
     _setup_django()
     from django.conf import settings
@@ -512,7 +482,7 @@ def measure(samples: int, warmup: int) -> dict[str, Any]:
         ("customers", customers, names),
         ("api", api, texts),
     ):
-        results[name] = _stats(timed(action, inputs))
+        results[name] = latency_stats(timed(action, inputs))
     per_query = {}
     for text in QUERIES:
         times = timed(admin_search, [text] * 14, warm=2)
