@@ -197,11 +197,8 @@ class InboxRow:
 
 # What an inbox row shows: the conversation and the names of who and where, no long texts.
 INBOX_COLUMNS = (
-    *(
-        f.name
-        for f in Conversation._meta.concrete_fields
-        if f.name not in ("previous", "merged_into", "visit")
-    ),
+    # Every column of the conversation: a deferred one costs a query per row when read.
+    *(f.name for f in Conversation._meta.concrete_fields),
     "customer__full_name",
     "customer__status",
     "customer__tier",

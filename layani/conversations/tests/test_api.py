@@ -320,3 +320,27 @@ def test_the_openapi_schema_describes_the_conversation_api(client, agent_x):
         "/api/v1/conversations/canned-replies",
     ):
         assert path in paths
+
+
+def test_the_inbox_api_costs_the_same_queries_for_one_row_or_many(api, agent_x, customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_page() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = api(agent_x, "get", f"{URL}?view=all&limit=50")
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    receive_inbound_message(customer=customer, channel="whatsapp", body_text="Satu", actor=None)
+    queries_for_page()  # warm: per-process configuration is loaded on the first request
+    one = queries_for_page()
+    for n in range(12):
+        receive_inbound_message(
+            customer=customer,
+            channel=["email", "sms", "telegram"][n % 3],
+            body_text="Lagi",
+            actor=None,
+        )
+    assert len(api(agent_x, "get", f"{URL}?view=all&limit=50").json()["items"]) > 1
+    assert queries_for_page() == one
