@@ -6,6 +6,7 @@ in-memory layer, local-memory cache. Set DATABASE_URL (PostgreSQL) and REDIS_URL
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -119,6 +120,7 @@ if DATABASE_URL:
             "LAYANI_TEST_DB_NAME", "test_layani"
         )
 else:
+    _test_db = os.environ.get("LAYANI_TEST_DB_NAME", "test_layani")
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -133,6 +135,10 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # Tests use a file, not Django's shared-cache in-memory database: browser tests
+            # serve requests from threads, and shared-cache SQLite answers a second writer
+            # with "table is locked" at once instead of waiting (busy_timeout does not apply).
+            "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"{_test_db}-{os.getpid()}.db")},
         }
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

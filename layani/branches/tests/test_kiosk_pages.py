@@ -8,7 +8,6 @@ import threading
 from datetime import time, timedelta
 
 import pytest
-from django.conf import settings
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
@@ -155,9 +154,6 @@ def test_a_double_post_of_one_form_token_issues_one_ticket(kiosk, branch, servic
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    not settings.IS_POSTGRES, reason="in-memory SQLite cannot serve threads concurrently"
-)
 def test_simultaneous_posts_of_one_form_token_issue_one_ticket(make_person, branch, service):
     user = make_person(Role.KIOSK, branches=[branch])
     device = Client()

@@ -265,9 +265,38 @@
         el.dataset.stale = "true"; // re-read when the agent leaves it
         return;
       }
-      var open = Array.prototype.slice
-        .call(el.querySelectorAll("details[open][id]"))
-        .map(function (details) { return details.id; });
+      // What is open and what is being typed are read when the answer arrives, not when the
+      // request leaves: the agent may have opened a menu or started typing meanwhile. The
+      // swap events are used, not htmx.ajax's promise: htmx queues requests from one source
+      // and resolves a queued request's promise before it is even sent.
+      var open = [];
+      function beforeSwap(event) {
+        if (event.detail.target !== el) return;
+        document.body.removeEventListener("htmx:beforeSwap", beforeSwap);
+        if (busy(el)) {
+          event.detail.shouldSwap = false;
+          el.dataset.stale = "true";
+        }
+        if (!event.detail.shouldSwap) {
+          document.body.removeEventListener("htmx:afterSwap", afterSwap);
+          return;
+        }
+        open = Array.prototype.slice
+          .call(el.querySelectorAll("details[open][id]"))
+          .map(function (details) { return details.id; });
+      }
+      function afterSwap(event) {
+        if (event.detail.target !== el) return;
+        document.body.removeEventListener("htmx:afterSwap", afterSwap);
+        open.forEach(function (detailsId) {
+          var details = document.getElementById(detailsId);
+          if (details) details.open = true;
+        });
+        if (name === "thread") scrollThread(threadTop);
+        threadTop = null;
+      }
+      document.body.addEventListener("htmx:beforeSwap", beforeSwap);
+      document.body.addEventListener("htmx:afterSwap", afterSwap);
       var url = page.dataset.partUrl.replace("PART", name);
       if (name === "thread") {
         var list = document.getElementById("thread-lines");
@@ -275,14 +304,7 @@
         threadTop = atEnd ? null : list.scrollTop;
         if (document.visibilityState === "visible") url += "?seen=1";
       }
-      window.htmx.ajax("GET", url, { target: el, swap: "outerHTML" }).then(function () {
-        open.forEach(function (detailsId) {
-          var details = document.getElementById(detailsId);
-          if (details) details.open = true;
-        });
-        if (name === "thread") scrollThread(threadTop);
-        threadTop = null;
-      });
+      window.htmx.ajax("GET", url, { target: el, swap: "outerHTML" });
     }
 
     function refresh(name) {
