@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "layani.webhooks",
     "layani.routing",
     "layani.analytics",
+    "layani.channels",
 ]
 
 MIDDLEWARE = [

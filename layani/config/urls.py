@@ -17,6 +17,7 @@ urlpatterns = [
     path("branch/", include("layani.branches.urls_staff")),
     path("q/", include("layani.branches.urls_public")),
     path("reports/", include("layani.analytics.urls")),
+    path("channels/", include("layani.channels.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
@@ -129,6 +131,15 @@ class Conversation(models.Model):
     tags = models.ManyToManyField(
         Tag, blank=True, related_name="conversations", verbose_name=_("tags")
     )
+    # The mailbox, number or bot the customer wrote to: replies leave through it.
+    channel_account = models.ForeignKey(
+        "layani_channels.ChannelAccount",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("channel account"),
+    )
 
     class Meta:
         verbose_name = _("conversation")
@@ -197,6 +208,9 @@ class Message(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # What the channel said about the message beyond its text: its kind ("image",
+    # "location", "unsupported"...), email threading headers, a delivery error.
+    meta = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("message")
@@ -212,6 +226,38 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def attachment_path(instance: "MessageAttachment", filename: str) -> str:
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/{filename}"
+
+
+class MessageAttachment(models.Model):
+    """A file that came with (or went out with) a message. `media_ref` is the provider's
+    id of a file not fetched yet (WhatsApp media are fetched by id in the background)."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=120, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=400, blank=True)
+    media_ref = models.CharField(_("provider media id"), max_length=255, blank=True)
+    is_inline = models.BooleanField(_("inline"), default=False)
+    content_id = models.CharField(_("content id"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 class ConversationRead(models.Model):

@@ -16,7 +16,7 @@ def send_reply(message_id: int) -> None:
     from layani.conversations.senders import sender_for
 
     message = (
-        Message.objects.select_related("conversation__customer")
+        Message.objects.select_related("conversation__customer", "conversation__channel_account")
         .filter(pk=message_id, delivery_status=DeliveryStatus.PENDING)
         .first()
     )

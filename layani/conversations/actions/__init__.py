@@ -31,7 +31,12 @@ from layani.conversations.actions.lifecycle import (
     start_conversation,
 )
 from layani.conversations.actions.merge import merge_conversations
-from layani.conversations.actions.messages import add_note, reply, update_delivery_status
+from layani.conversations.actions.messages import (
+    add_note,
+    reply,
+    send_automatic,
+    update_delivery_status,
+)
 from layani.conversations.actions.reads import mark_read
 
 __all__ = [
@@ -55,6 +60,7 @@ __all__ = [
     "normalise_tag",
     "receive_inbound_message",
     "reply",
+    "send_automatic",
     "start_conversation",
     "update_canned_reply",
     "update_delivery_status",

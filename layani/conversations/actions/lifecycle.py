@@ -13,6 +13,7 @@ conversation within the reopen window (`due.reopen_window`); later, it starts a 
 conversation linked to the old one (`previous`). A merged conversation never changes again.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -30,6 +31,7 @@ from layani.conversations.actions._common import (
     save,
     status_label,
 )
+from layani.conversations.attachments import AttachmentInput, store_attachments
 from layani.conversations.due import due_at_for, reopen_window
 from layani.conversations.html import sanitise_html
 from layani.conversations.models import (
@@ -102,6 +104,7 @@ def _create(
     previous: Conversation | None,
     now: datetime,
     actor: Actor,
+    channel_account_id: int | None = None,
 ) -> Conversation:
     conversation = Conversation.objects.create(
         customer=customer,
@@ -116,6 +119,7 @@ def _create(
         created_at=now,
         updated_at=now,
         due_at=due_at_for(priority=priority, waiting_since=None, now=now),
+        channel_account_id=channel_account_id,
     )
     index_conversation(conversation)
     details: dict[str, Any] = {"channel": channel, "purpose": purpose}
@@ -263,9 +267,15 @@ def store_message(
     actor: Actor,
     at: datetime,
     event_details: dict[str, Any] | None = None,
+    meta: dict[str, Any] | None = None,
+    attachments: Sequence[AttachmentInput] = (),
+    automatic: bool = False,
 ) -> Message:
     """Write one message on a locked conversation, with its timeline row and the
-    conversation's waiting/due/first-response moments. Call inside a transaction."""
+    conversation's waiting/due/first-response moments. Call inside a transaction.
+
+    An `automatic` outgoing message (an acknowledgement) is stored and sent like a reply
+    but is not an answer: the customer is still waiting and the SLA clock runs on."""
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -278,15 +288,19 @@ def store_message(
                 delivery_status=_FIRST_STATUS[Direction(direction)],
                 author=author,
                 created_at=at,
+                meta=meta or {},
             )
     except IntegrityError as exc:
         raise Conflict(
             _("This message was already received."), code="duplicate_message", field="external_id"
         ) from exc
+    store_attachments(message, attachments)
     index_message(message)
     fields = ["last_message_at"]
     conversation.last_message_at = at
-    if direction == Direction.INBOUND and conversation.waiting_since is None:
+    if automatic:
+        pass
+    elif direction == Direction.INBOUND and conversation.waiting_since is None:
         conversation.waiting_since = at
         fields.append("waiting_since")
     elif direction == Direction.OUTBOUND:
@@ -376,6 +390,24 @@ def _latest_conversation(customer: Customer, channel: str) -> Conversation | Non
     )
 
 
+def _threaded(
+    conversation: Conversation | None, customer: Customer, channel: str
+) -> Conversation | None:
+    """The conversation a threading header points at, locked, if it may take the message:
+    never another customer's, never another channel's; a merged one hands over to where
+    it was merged."""
+    if conversation is None:
+        return None
+    target = Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
+    for _hop in range(5):
+        if target is None or target.merged_into_id is None:
+            break
+        target = Conversation.objects.select_for_update().filter(pk=target.merged_into_id).first()
+    if target is None or target.customer_id != customer.pk or target.channel != channel:
+        return None
+    return target
+
+
 def _within_reopen_window(conversation: Conversation, now: datetime) -> bool:
     ended = conversation.resolved_at or conversation.closed_at or conversation.updated_at
     return ended >= now - reopen_window()
@@ -394,6 +426,11 @@ def receive_inbound_message(
     branch: Any = None,
     received_at: datetime | None = None,
     actor: Actor = None,
+    conversation: Conversation | None = None,
+    team: Team | None = None,
+    channel_account_id: int | None = None,
+    attachments: Sequence[AttachmentInput] = (),
+    meta: dict[str, Any] | None = None,
 ) -> Inbound:
     """A customer wrote through `channel`: the entry point of every channel adapter.
 
@@ -401,6 +438,11 @@ def receive_inbound_message(
     active (pending → open) or reopens when it ended within the reopen window; otherwise a
     new conversation starts, linked to the old one. An `external_id` seen before on this
     channel is refused (Conflict `duplicate_message`) and nothing is stored.
+
+    A channel that threads by itself (email's In-Reply-To) names the `conversation`; it is
+    used when it is this customer's, on this channel, and not merged away. A new
+    conversation starts with `team` and remembers `channel_account_id`, the mailbox or
+    number that replies leave through.
     """
     authorise(actor)
     _check_new_conversation(channel, purpose, priority)
@@ -417,7 +459,9 @@ def receive_inbound_message(
         if customer is not None:
             # One customer's messages are taken one at a time: never two new conversations.
             list(Customer.objects.select_for_update().filter(pk=customer.pk).values("pk"))
-            latest = _latest_conversation(customer, channel)
+            latest = _threaded(conversation, customer, channel) or _latest_conversation(
+                customer, channel
+            )
         outcome: Literal["appended", "reopened", "created"]
         changes: list[str] = []
         if latest is not None and latest.status in ACTIVE_STATUSES:
@@ -432,11 +476,12 @@ def receive_inbound_message(
                 priority=priority,
                 subject=subject or body_text.strip()[:120],
                 branch=branch,
-                team=None,
+                team=team,
                 assignee=None,
                 previous=latest,
                 now=now,
                 actor=actor,
+                channel_account_id=channel_account_id,
             )
             outcome = "created"
         before = conversation.status
@@ -449,7 +494,12 @@ def receive_inbound_message(
             author=None,
             actor=actor,
             at=at,
+            meta=meta,
+            attachments=attachments,
         )
+        if channel_account_id and conversation.channel_account_id != channel_account_id:
+            conversation.channel_account_id = channel_account_id
+            save(conversation, ["channel_account_id"])
         if before in (S.PENDING, S.RESOLVED, S.CLOSED):
             apply_status(conversation, S.OPEN, now)
             save(conversation, STATUS_FIELDS)

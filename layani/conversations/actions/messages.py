@@ -124,6 +124,36 @@ def reply(
     return message
 
 
+def send_automatic(
+    conversation: Conversation, *, body_text: str, kind: str, channel: str | None = None
+) -> Message:
+    """Send the customer a message written by the system (an intake acknowledgement), as
+    the system. It goes out like a reply but is not an answer: the status stays, and the
+    customer is still waiting as far as the SLA is concerned."""
+    clean_body(body_text)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock(conversation)
+        message = store_message(
+            locked,
+            direction=Direction.OUTBOUND,
+            body_text=body_text,
+            channel=channel,
+            author=None,
+            actor=None,
+            at=now,
+            meta={"automatic": kind},
+            automatic=True,
+            event_details={"automatic": kind},
+        )
+        from layani.conversations.tasks import send_reply
+
+        enqueue_on_commit(send_reply, message.pk)
+        conversation_event(MESSAGE_CREATED, locked, message=message, changes=[])
+    copy_state(locked, conversation)
+    return message
+
+
 def _mentioned_users(body_text: str, actor: Actor) -> list[User]:
     names: set[str] = set()
     for match in _MENTION.finditer(body_text):

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelsConfig(AppConfig):
+    name = "layani.channels"
+    # "channels" is Django Channels' label; ours must not clash with it.
+    label = "layani_channels"
+    verbose_name = _("Channels")
+
+    def ready(self) -> None:
+        from layani.channels import registry
+
+        registry.load_adapters()

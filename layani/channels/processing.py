@@ -1,0 +1,103 @@
+"""Process stored inbound records into the domain, once each, whatever happens around.
+
+A record is taken under its row lock (`SKIP LOCKED` on PostgreSQL, so two workers never
+process one record); its events and its `processed` mark commit together, so a worker
+killed mid-way leaves it `received` and the sweep takes it again. A record that cannot be
+parsed is marked `failed` with the reason, kept, and can be reprocessed after a fix;
+one that fails for another reason (a database restart) is retried, then marked failed.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from layani.channels.apply import apply_event
+from layani.channels.base import Unparseable
+from layani.channels.models import InboundRecord, InboundStatus
+from layani.channels.registry import adapter_for
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# The sweep leaves fresh records to the job queued with them.
+SWEEP_AFTER = timedelta(seconds=30)
+SWEEP_BATCH = 500
+
+
+def _locked(record_id: int) -> InboundRecord | None:
+    queryset = InboundRecord.objects.select_related("account").filter(
+        pk=record_id, status=InboundStatus.RECEIVED
+    )
+    if connection.vendor == "postgresql":
+        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+    else:
+        queryset = queryset.select_for_update()
+    return queryset.first()
+
+
+def process_record(record_id: int) -> str:
+    """Process one record if it still waits; returns its status afterwards."""
+    with transaction.atomic():
+        record = _locked(record_id)
+        if record is None:
+            return "skipped"  # processed already, or another worker has it now
+        adapter = adapter_for(record.account.kind)
+        record.attempts += 1
+        try:
+            if adapter is None:
+                raise Unparseable(f"no adapter for {record.account.kind}")
+            with transaction.atomic():
+                notes = [
+                    apply_event(record.account, record, event)
+                    for event in adapter.parse_inbound(record.account, record)
+                ]
+            record.status = InboundStatus.PROCESSED
+            record.reason = "; ".join(notes)[:2000]
+            record.processed_at = timezone.now()
+        except Unparseable as exc:
+            record.status = InboundStatus.FAILED
+            record.reason = str(exc)[:2000] or "unparseable"
+            logger.warning("inbound record %s cannot be processed: %s", record.pk, exc)
+        except Exception as exc:
+            record.reason = f"{type(exc).__name__}: {exc}"[:2000]
+            if record.attempts >= MAX_ATTEMPTS:
+                record.status = InboundStatus.FAILED
+            logger.exception("inbound record %s failed (attempt %s)", record.pk, record.attempts)
+        record.save(update_fields=["status", "reason", "processed_at", "attempts"])
+        return record.status
+
+
+def waiting_record_ids(now: datetime | None = None, limit: int = SWEEP_BATCH) -> list[int]:
+    before = (now or timezone.now()) - SWEEP_AFTER
+    return list(
+        InboundRecord.objects.filter(status=InboundStatus.RECEIVED, received_at__lte=before)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Process what the queued jobs did not (a worker killed between store and process,
+    a queue lost with Redis): records still waiting after `SWEEP_AFTER`."""
+    done = 0
+    for record_id in waiting_record_ids(now):
+        if process_record(record_id) != "skipped":
+            done += 1
+    return done
+
+
+def reprocess(record_ids: list[int]) -> int:
+    """Put failed records back in the queue (after a fix), and process them now."""
+    from layani.channels.tasks import process_inbound
+
+    ids = list(
+        InboundRecord.objects.filter(pk__in=record_ids, status=InboundStatus.FAILED).values_list(
+            "pk", flat=True
+        )
+    )
+    InboundRecord.objects.filter(pk__in=ids).update(status=InboundStatus.RECEIVED, attempts=0)
+    for record_id in ids:
+        process_inbound(record_id)
+    return len(ids)

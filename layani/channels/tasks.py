@@ -1,0 +1,15 @@
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from layani.channels import processing
+
+
+@db_task()
+def process_inbound(record_id: int) -> None:
+    """Queued with each stored record, after its commit."""
+    processing.process_record(record_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_inbound() -> None:
+    processing.sweep()
