@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "layani.routing",
     "layani.analytics",
     "layani.channels",
+    "layani.channels.email",
+    "layani.channels.phone",
+    "layani.channels.webchat",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Email: IMAP polling and an inbound SMTP/LMTP listener in, SMTP out."""

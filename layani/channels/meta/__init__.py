@@ -1,0 +1,1 @@
+"""WhatsApp Cloud API, Messenger and Instagram: Meta's webhooks and Graph API."""

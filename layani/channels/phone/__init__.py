@@ -1,0 +1,1 @@
+"""Phone: CTI and Twilio call events, screen pop, documented calls, and callbacks."""

@@ -1,0 +1,1 @@
+"""Telegram Bot API: webhook in, sendMessage and media out."""
