@@ -159,6 +159,12 @@ class Conversation(models.Model):
             models.Index(fields=["team", "due_at", "id"], condition=_ACTIVE, name="inbox_team"),
             models.Index(fields=["branch", "due_at", "id"], condition=_ACTIVE, name="inbox_branch"),
             models.Index(fields=["status", "due_at", "id"], name="inbox_status"),
+            # "Belum ditugaskan": the few unassigned among many active, in due order.
+            models.Index(
+                fields=["due_at", "id"],
+                condition=_ACTIVE & models.Q(assignee__isnull=True),
+                name="inbox_unassigned",
+            ),
         ]
 
     def __str__(self) -> str:
