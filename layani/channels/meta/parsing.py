@@ -333,7 +333,7 @@ def _page_message(message: dict[str, Any], sender: Sender, at: datetime | None) 
 
 def _watermark(item: dict[str, Any], sender_id: str, identity: str) -> list[Event]:
     status = "read" if "read" in item else "delivered"
-    body = _dict(item.get(status))
+    body = _dict(item.get("read" if status == "read" else "delivery"))
     mids = [str(m) for m in body.get("mids") or [] if m]
     events: list[Event] = [DeliveryUpdate(external_id=m, status=status) for m in mids]
     # Instagram's read carries the read message's mid instead of a watermark.
