@@ -178,7 +178,7 @@ def _walk(message: Message, body: _Body) -> None:
         for part in message.walk():
             if part.get_content_type() == "message/rfc822":
                 inner = part.get_payload()
-                if isinstance(inner, list) and inner:
+                if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                     body.bounced_ids += message_ids(header(inner[0], "message-id"))
 
 
