@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layani.core.choices import Channel
-from layani.core.formatting import format_local
+from layani.core.formatting import format_local, local_time
 
 if TYPE_CHECKING:
     from layani.channels.models import ChannelAccount
@@ -95,7 +95,7 @@ def composer_notice(
     label = Channel(channel).label
     if window.is_open and window.open_until is not None:
         until = format_local(window.open_until, zone, with_date=False)
-        if window.open_until.astimezone().date() != now.astimezone().date():
+        if local_time(window.open_until, zone).date() != local_time(now, zone).date():
             until = format_local(window.open_until, zone)
         return Notice(
             _("%(channel)s window open until %(time)s") % {"channel": label, "time": until},

@@ -15,6 +15,7 @@ from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from layani.channels.meta.window import composer_notice
 from layani.conversations.actions import TRANSITIONS
 from layani.conversations.models import (
     ACTIVE_STATUSES,
@@ -262,6 +263,7 @@ def load_workspace(
             reply_channels=[(value, Channel(value).label) for value in thread.reply_channels],
             canned_replies=list(canned_replies_for(user, team_id=c.team_id)),
             mentionable=mention_names([p for p in people if me is None or p.pk != me.pk]),
+            messaging_window=composer_notice(c, c.channel),
         )
     if thread.customer is not None and ("pinned" in ws.parts or "side" in ws.parts):
         customer_id = thread.customer.customer.pk
