@@ -39,6 +39,7 @@ from layani.conversations.timeline import record_event
 from layani.core.choices import Channel
 from layani.core.errors import Conflict, InvalidInput
 from layani.core.events import publish_on_commit
+from layani.customers.identities import normalise_phone
 from layani.customers.models import IdentityKind
 
 STATE_OF_EVENT = {
@@ -63,6 +64,14 @@ def _moment(value: str) -> datetime:
     return min(parsed, now) if parsed is not None else now
 
 
+def _e164(number: str) -> str:
+    """The number as customer files store it (E.164), or as it came when it is none."""
+    try:
+        return normalise_phone(number) if number else ""
+    except InvalidInput:
+        return number  # an extension, "anonymous", a withheld number
+
+
 def _customer_for(number: str) -> Any:
     try:
         return find_customer(Sender(kind=IdentityKind.PHONE, value=number))
@@ -80,8 +89,8 @@ def _locked_call(account: ChannelAccount, data: dict[str, Any], at: datetime) ->
                 account=account,
                 call_id=data["call_id"],
                 direction=data["direction"],
-                caller=data["caller"],
-                callee=data["callee"],
+                caller=_e164(data["caller"]),
+                callee=_e164(data["callee"]),
                 started_at=at,
             )
     except IntegrityError:
@@ -97,7 +106,7 @@ def apply_call_event(account: ChannelAccount, data: dict[str, Any]) -> Call:
         fields: set[str] = set()
         for name in ("caller", "callee"):
             if not getattr(call, name) and data.get(name):
-                setattr(call, name, data[name])
+                setattr(call, name, _e164(data[name]))
                 fields.add(name)
         if at < call.started_at:
             call.started_at = at
@@ -251,3 +260,30 @@ def callback_window(account: ChannelAccount, now: datetime) -> tuple[datetime, d
     minutes = account.setting("callback_window_minutes", 120)
     minutes = minutes if isinstance(minutes, int) and minutes > 0 else 120
     return now, now + timedelta(minutes=minutes)
+
+
+def record_caller_as_customer(call: Call, *, full_name: str, actor: Any) -> Any:
+    """An unknown number rang: the agent records the caller as a new customer (with the
+    number as their phone) and the call is theirs from then on."""
+    from layani.customers.actions import CustomerDetails, create_customer
+    from layani.staff.permissions import Capability, require
+
+    require(actor, Capability.EDIT_CUSTOMERS)
+    if call.customer_id is not None:
+        raise Conflict(_("This call already has a customer."), code="call_has_customer")
+    if not full_name.strip():
+        raise InvalidInput(_("Write the customer's name."), code="required", field="full_name")
+    with transaction.atomic():
+        customer = create_customer(
+            CustomerDetails.from_values(
+                {
+                    "full_name": " ".join(full_name.split())[:160],
+                    "status": "customer",
+                    IdentityKind.PHONE: call.customer_number,
+                }
+            ),
+            actor=actor,
+        )
+        Call.objects.filter(pk=call.pk).update(customer=customer)
+        call.customer = customer
+    return customer

@@ -41,7 +41,7 @@ def status(call_status: str, sequence: int, **extra: str) -> dict[str, str]:
         "From": "+6281234567890",
         "To": "client:201",
         "SequenceNumber": str(sequence),
-        "Timestamp": "Mon, 23 Nov 2026 02:00:0%d +0000" % sequence,
+        "Timestamp": f"Mon, 23 Nov 2026 02:00:0{sequence} +0000",
         **extra,
     }
 
