@@ -1,5 +1,11 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from layani.channels.webchat import views
 
 app_name = "webchat"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("typing/<int:conversation_id>/", views.agent_typing, name="agent_typing"),
+    path("<slug:key>/widget.js", views.widget_js, name="widget"),
+    path("<slug:key>/offline/", views.offline_form, name="offline"),
+]

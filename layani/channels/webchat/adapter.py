@@ -1,0 +1,191 @@
+"""The web chat adapter. Visitors' messages are stored by the widget's socket and the
+offline form (`visitors`), not posted to the generic webhook, which refuses everything.
+
+Processing: a visitor who gave an email or phone writes as that customer (an ordinary
+`IncomingMessage`, recognised or recorded by `customer_for_sender`); an anonymous visitor
+writes as the customer kept on their `WebchatVisitor` row, created on the first message
+without an identity (customers have no web chat identity kind), by the `webchat.message`
+handler. Replies are pushed to the visitor's open widgets; the stored message is the
+history a reconnecting widget reads.
+"""
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from layani.channels.acknowledge import acknowledge
+from layani.channels.base import RawRequest, Rejected, Unparseable, body_digest
+from layani.channels.customers import customer_for_sender, find_customer
+from layani.channels.events import CustomEvent, Event, IncomingMessage, Sender
+from layani.channels.models import ChannelAccount, InboundRecord
+from layani.channels.registry import register_adapter, register_handler
+from layani.channels.webchat.models import WebchatVisitor
+from layani.channels.webchat.visitors import widget_message
+from layani.conversations.actions import receive_inbound_message
+from layani.core.errors import Conflict, InvalidInput
+from layani.core.events import publish_now
+from layani.customers.actions import CustomerDetails, create_customer, update_customer
+from layani.customers.models import Customer, CustomerStatus
+
+MESSAGE_EVENT = "webchat.message"
+
+
+def _visitor(account: ChannelAccount, body: dict[str, Any]) -> WebchatVisitor:
+    visitor = (
+        WebchatVisitor.objects.select_related("customer")
+        .filter(account=account, public_id=str(body.get("visitor") or ""))
+        .first()
+    )
+    if visitor is None:
+        raise Unparseable(f"unknown web chat visitor {body.get('visitor')!r}")
+    return visitor
+
+
+def _sender(visitor: WebchatVisitor) -> Sender | None:
+    if visitor.email:
+        return Sender(kind="email", value=visitor.email, name=visitor.name)
+    if visitor.phone:
+        return Sender(kind="phone", value=visitor.phone, name=visitor.name)
+    return None
+
+
+def _is_anonymous(customer: Customer | None) -> bool:
+    return customer is not None and not customer.identities.exists()
+
+
+def link_identified_customer(visitor: WebchatVisitor, sender: Sender) -> None:
+    """The visitor said who they are: their anonymous customer takes the identity (so the
+    chat continues in the same conversation) unless another customer has it already, in
+    which case the visitor now writes as that customer."""
+    try:
+        existing = find_customer(sender)
+        if existing is None and _is_anonymous(visitor.customer):
+            assert visitor.customer is not None
+            values: dict[str, Any] = {sender.kind: sender.value}
+            if sender.name:
+                values["full_name"] = sender.name
+            customer = update_customer(
+                visitor.customer, CustomerDetails.from_values(values), actor=None
+            )
+        else:
+            customer = existing or customer_for_sender(sender)
+    except InvalidInput as exc:
+        raise Unparseable(f"web chat visitor contact: {exc}") from exc
+    if visitor.customer_id != customer.pk:
+        visitor.customer = customer
+        visitor.save(update_fields=["customer"])
+
+
+class WebchatAdapter:
+    kind = "webchat"
+    kept_headers: tuple[str, ...] = ()
+    can_send = True
+
+    def verify(self, account: ChannelAccount, request: RawRequest) -> None:
+        raise Rejected(_("Web chat messages come through the chat widget."), status=404)
+
+    def idempotency_key(self, account: ChannelAccount, request: RawRequest) -> str:
+        return body_digest(request.body)
+
+    def parse_inbound(self, account: ChannelAccount, record: InboundRecord) -> list[Event]:
+        try:
+            body = json.loads(record.body_bytes())
+        except ValueError as exc:
+            raise Unparseable(f"not JSON: {exc}") from exc
+        if not isinstance(body, dict) or body.get("type") not in ("message", "offline"):
+            raise Unparseable("not a web chat message")
+        visitor = _visitor(account, body)
+        text = str(body.get("text") or "")
+        client_id = str(body.get("client_id") or record.pk)
+        meta: dict[str, Any] = {
+            "webchat_visitor": visitor.public_id,
+            "webchat_client_id": client_id,
+        }
+        if body["type"] == "offline":
+            meta["offline_form"] = True
+        received_at = _parse_time(body.get("sent_at"))
+        sender = _sender(visitor)
+        if sender is not None:
+            link_identified_customer(visitor, sender)
+            return [
+                IncomingMessage(
+                    sender=sender,
+                    external_id=f"webchat:{visitor.public_id}:{client_id}",
+                    text=text,
+                    received_at=received_at,
+                    meta=meta,
+                )
+            ]
+        return [
+            CustomEvent(
+                name=MESSAGE_EVENT,
+                data={"visitor_id": visitor.pk, "text": text, "meta": meta, "at": received_at},
+                external_id=f"webchat:{visitor.public_id}:{client_id}",
+            )
+        ]
+
+    def send(self, account: ChannelAccount, message: Any) -> str:
+        """Push the reply to the customer's open widgets on this account."""
+        groups = [
+            f"webchat-visitor-{pk}"
+            for pk in WebchatVisitor.objects.filter(
+                account=account, customer_id=message.conversation.customer_id
+            ).values_list("pk", flat=True)
+        ]
+        payload = widget_message(message)
+        for group in groups:
+            publish_now(group, "message", payload)
+        return f"webchat:{message.pk}"
+
+    def handshake(self, account: ChannelAccount, request: RawRequest) -> None:
+        return None
+
+
+def _parse_time(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def apply_anonymous_message(
+    account: ChannelAccount, record: InboundRecord, event: CustomEvent
+) -> None:
+    """An anonymous visitor wrote: into the conversation of their own (nameless) customer."""
+    visitor = WebchatVisitor.objects.select_related("customer").get(pk=event.data["visitor_id"])
+    if visitor.customer is None:
+        visitor.customer = create_customer(
+            CustomerDetails.from_values(
+                {
+                    "full_name": _("Web visitor %(id)s") % {"id": visitor.public_id[:6]},
+                    "status": CustomerStatus.PROSPECT,
+                }
+            ),
+            actor=None,
+        )
+        visitor.save(update_fields=["customer"])
+    try:
+        inbound = receive_inbound_message(
+            customer=visitor.customer,
+            channel=account.channel,
+            body_text=event.data["text"],
+            external_id=event.external_id,
+            branch=account.branch,
+            received_at=event.data.get("at"),
+            team=account.team,
+            channel_account_id=account.pk,
+            meta={"kind": "text", **event.data["meta"]},
+            actor=None,
+        )
+    except Conflict as exc:
+        if exc.code == "duplicate_message":
+            return
+        raise
+    if inbound.outcome == "created":
+        acknowledge(account, inbound.conversation, visitor.customer)
+
+
+register_adapter("webchat", WebchatAdapter())
+register_handler(MESSAGE_EVENT, apply_anonymous_message)

@@ -1,0 +1,141 @@
+"""The visitor's side of a web chat: one websocket per open widget, at `/ws/chat/<key>/`.
+
+Only pages of the account's allowed origins may open it (checked here: the staff sockets'
+allowed-hosts check does not apply, a business's site is another host). The widget sends
+`{"type": "message", "text", "client_id"}`, `{"type": "typing"}` and
+`{"type": "identify", "name", "email", "phone"}`; it hears `welcome` (token, history,
+whether someone is online), `ack` once a message is stored, `message` (an agent's reply),
+`typing`, `availability` and `error` (with the field at fault).
+"""
+
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import translation
+
+from layani.channels.models import ChannelAccount
+from layani.channels.webchat import visitors
+from layani.channels.webchat.access import origin_allowed
+from layani.channels.webchat.availability import agents_online
+from layani.channels.webchat.models import WebchatVisitor
+from layani.conversations.notify import audience_groups
+from layani.core.errors import InvalidInput
+from layani.core.events import publish_now
+from layani.routing.agent_status import AGENT_STATUS_EVENT, team_presence_group
+
+TYPING_EVENT = "conversation.typing"
+TYPING_EVERY = 2.0  # seconds between two typing signals passed on
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+class WebchatConsumer(AsyncJsonWebsocketConsumer):
+    account: ChannelAccount
+    visitor: WebchatVisitor
+    groups_joined: list[str]
+    last_typing = 0.0
+    language = "id"
+
+    async def connect(self) -> None:
+        self.groups_joined = []
+        key = self.scope["url_route"]["kwargs"]["key"]
+        account = await database_sync_to_async(
+            ChannelAccount.objects.filter(kind="webchat", key=key, is_active=True).first
+        )()
+        if account is None:
+            await self.close(code=4404)
+            return
+        if not origin_allowed(account, _header(self.scope, b"origin")):
+            await self.close(code=4403)  # before accept: the handshake is refused (403)
+            return
+        self.account = account
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        token = (query.get("token") or [""])[0]
+        self.language = "en" if (query.get("lang") or [""])[0] == "en" else "id"
+        welcome = await database_sync_to_async(self._start)(token)
+        self.groups_joined.append(self.visitor.group)
+        if account.team_id is not None:
+            self.groups_joined.append(team_presence_group(account.team_id))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_json(welcome)
+
+    def _start(self, token: str) -> dict[str, Any]:
+        self.visitor, token = visitors.visitor_for(self.account, token)
+        return {
+            "type": "welcome",
+            "token": token,
+            "visitor": {
+                "name": self.visitor.name,
+                "email": self.visitor.email,
+                "phone": self.visitor.phone,
+            },
+            "history": visitors.history(self.visitor),
+            "online": agents_online(self.account),
+        }
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        with translation.override(self.language):
+            await self._receive(kind, content)
+
+    async def _receive(self, kind: Any, content: Any) -> None:
+        try:
+            if kind == "message":
+                stored = await database_sync_to_async(visitors.store_message)(
+                    self.visitor, content.get("text"), str(content.get("client_id") or "")
+                )
+                await self.send_json(
+                    {"type": "ack", "client_id": content.get("client_id"), "stored": stored}
+                )
+            elif kind == "typing":
+                if time.monotonic() - self.last_typing >= TYPING_EVERY:
+                    self.last_typing = time.monotonic()
+                    await database_sync_to_async(self._tell_staff_typing)()
+            elif kind == "identify":
+                contact = visitors.clean_contact(
+                    content.get("name"), content.get("email"), content.get("phone"), required=True
+                )
+                await database_sync_to_async(visitors.identify)(self.visitor, contact)
+                await self.send_json({"type": "identified", "visitor": contact.__dict__})
+            else:
+                await self.send_json(
+                    {"type": "error", "field": "type", "message": "unknown message type"}
+                )
+        except InvalidInput as exc:
+            await self.send_json({"type": "error", "field": exc.field, "message": exc.message})
+
+    def _tell_staff_typing(self) -> None:
+        conversation = visitors.latest_conversation(self.visitor)
+        if conversation is None:
+            return
+        payload = {"conversation": conversation.pk, "who": "customer"}
+        for group in audience_groups(
+            assignee_id=conversation.assignee_id,
+            team_id=conversation.team_id,
+            branch_id=conversation.branch_id,
+        ):
+            publish_now(group, TYPING_EVENT, payload)
+
+    async def layani_event(self, message: dict[str, Any]) -> None:
+        event, payload = message["event"], message["payload"]
+        if event == "message":
+            await self.send_json({"type": "message", **payload})
+        elif event == "typing":
+            await self.send_json({"type": "typing", "from": "agent"})
+        elif event == AGENT_STATUS_EVENT:
+            online = await database_sync_to_async(agents_online)(self.account)
+            await self.send_json({"type": "availability", "online": online})
