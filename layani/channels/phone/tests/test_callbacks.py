@@ -1,0 +1,138 @@
+"""The callback service: the public form (Indonesian errors), the inbox conversation, the
+confirmation, attempts up to the maximum, and the reminder when the window starts."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from layani.channels.phone.callbacks import (
+    CallbackDetails,
+    record_attempt,
+    remind_due_callbacks,
+    request_callback,
+)
+from layani.channels.phone.models import CallbackRequest, CallbackStatus
+from layani.conversations.models import Conversation, Direction, OutboxMessage
+from layani.core.errors import InvalidInput
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def local(moment):
+    return timezone.localtime(moment, JAKARTA).strftime("%Y-%m-%dT%H:%M")
+
+
+def form_data(**extra):
+    start = timezone.now() + timedelta(hours=1)
+    return {
+        "name": "Dewi Lestari",
+        "phone": "0812 1111 2222",
+        "window_start": local(start),
+        "window_end": local(start + timedelta(hours=2)),
+        "topic": "Tanya cicilan KPR",
+        **extra,
+    }
+
+
+def test_the_public_form_queues_a_callback_conversation_and_confirms_it(cti):
+    client = Client()
+    assert client.get("/channels/calls/callback/pbx-jkt/").status_code == 200
+    response = client.post("/channels/calls/callback/pbx-jkt/", form_data())
+    assert response.status_code == 201
+    callback = CallbackRequest.objects.get()
+    assert callback.phone == "+6281211112222"
+    assert callback.source == "web"
+    assert callback.status == CallbackStatus.REQUESTED
+    assert callback.customer.full_name == "Dewi Lestari"
+    conversation = Conversation.objects.get(channel="callback")
+    assert callback.conversation == conversation
+    assert conversation.waiting_since is not None
+    assert "Tanya cicilan KPR" in conversation.messages.get(direction=Direction.INBOUND).body_text
+    confirmation = OutboxMessage.objects.get()
+    assert confirmation.recipient == "+6281211112222"
+    assert conversation.reference in confirmation.body
+    assert conversation.reference in response.content.decode()
+
+
+def test_form_errors_are_in_indonesian_and_nothing_is_stored(cti):
+    client = Client()
+    response = client.post(
+        "/channels/calls/callback/pbx-jkt/", form_data(name="", phone="12", window_end="kemarin")
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'data-field="name">Kolom ini wajib diisi.' in html
+    assert 'data-field="window_end">Masukkan tanggal/waktu yang valid.' in html
+    response = client.post("/channels/calls/callback/pbx-jkt/", form_data(phone="12"))
+    assert 'data-field="phone">Nomor telepon tidak valid: 12' in response.content.decode()
+    assert not CallbackRequest.objects.exists()
+    assert not Conversation.objects.exists()
+
+
+def test_a_window_that_ends_before_it_starts_is_refused(cti):
+    data = form_data()
+    data["window_start"], data["window_end"] = data["window_end"], data["window_start"]
+    response = Client().post("/channels/calls/callback/pbx-jkt/", data)
+    assert response.status_code == 422
+    assert 'data-field="window_end"' in response.content.decode()
+    assert not CallbackRequest.objects.exists()
+
+
+def test_an_unknown_form_address_is_404(cti):
+    assert Client().get("/channels/calls/callback/nope/").status_code == 404
+
+
+def details(**extra):
+    now = timezone.now()
+    values = {
+        "phone": "081211112222",
+        "window_start": now + timedelta(minutes=30),
+        "window_end": now + timedelta(hours=2),
+        "source": "portal",
+    }
+    return CallbackDetails(**{**values, **extra})
+
+
+def test_attempts_until_the_maximum_then_not_reached(cti, agent):
+    cti.settings = {"callback_max_attempts": 2}
+    cti.save()
+    callback = request_callback(details(), account=cti)
+    assert callback.max_attempts == 2
+    record_attempt(callback, outcome="not_reached", actor=agent)
+    assert callback.status == CallbackStatus.ATTEMPTING
+    record_attempt(callback, outcome="not_reached", note="Kotak suara", actor=agent)
+    assert callback.status == CallbackStatus.NOT_REACHED
+    with pytest.raises(InvalidInput):
+        record_attempt(callback, outcome="reached", actor=agent)
+    assert callback.attempts.count() == 2
+    notes = callback.conversation.messages.filter(direction=Direction.NOTE)
+    assert [n.body_text.splitlines()[0] for n in notes.order_by("id")] == [
+        "Callback attempt 1 of 2: Not reached",
+        "Callback attempt 2 of 2: Not reached",
+    ]
+
+
+def test_a_reached_attempt_closes_the_request(cti, agent):
+    callback = request_callback(details(), account=cti)
+    record_attempt(callback, outcome="reached", actor=agent)
+    callback.refresh_from_db()
+    assert callback.status == CallbackStatus.REACHED
+    assert callback.assigned_to == agent.staff
+
+
+def test_the_reminder_goes_once_when_the_window_starts(cti):
+    callback = request_callback(details(), account=cti)
+    assert remind_due_callbacks() == 0  # the window has not started
+    later = callback.window_start + timedelta(minutes=1)
+    assert remind_due_callbacks(now=later) == 1
+    assert remind_due_callbacks(now=later) == 0
+    bodies = list(OutboxMessage.objects.order_by("id").values_list("body", flat=True))
+    assert len(bodies) == 2  # confirmation, reminder
+    assert "+6281211112222" in bodies[1]
+    reminder = callback.conversation.messages.order_by("id").last()
+    assert reminder.meta == {"automatic": "callback_reminder"}
