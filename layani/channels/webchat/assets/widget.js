@@ -62,7 +62,7 @@ var input = el("textarea", { name: "text", rows: "2", placeholder: T.placeholder
 compose.appendChild(input);
 compose.appendChild(el("button", { type: "submit" }, T.send));
 
-var offline = el("form", { class: "offline" });
+var offline = el("form", { class: "offline", novalidate: "" });
 offline.hidden = true;
 offline.appendChild(el("p", {}, T.offline));
 field(offline, "name", T.name);
@@ -75,7 +75,7 @@ thanks.hidden = true;
 
 var identify = el("details", { class: "identify" });
 identify.appendChild(el("summary", {}, T.identify));
-var who = el("form", { class: "who" });
+var who = el("form", { class: "who", novalidate: "" });
 field(who, "name", T.name);
 field(who, "email", T.email, "email");
 field(who, "phone", T.phone, "tel");

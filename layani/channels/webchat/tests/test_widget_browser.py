@@ -1,0 +1,155 @@
+"""The widget on a business's page in real headless Chromium: the page is served by its
+own little HTTP server (another origin), the script tag loads the widget from Layani
+(uvicorn in a thread, `asgi_server`), the visitor chats over the real websocket."""
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from layani.channels.models import ChannelAccount
+from layani.channels.webchat.models import WebchatVisitor
+from layani.conversations.actions import reply
+from layani.conversations.models import Conversation, Direction, Message
+from layani.routing.agent_status import set_agent_status
+from layani.testing.asgi import AsgiServer
+from layani.testing.browser import ChromiumSession
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators"),
+]
+
+QUESTION = "Halo, apakah ukuran 42 masih ada?"
+ANSWER = "Masih ada, Kak. Mau kami simpankan?"
+
+
+class BusinessSite:
+    """A shop's page with the one script tag, on its own port (its own origin)."""
+
+    def __init__(self, script_url: str) -> None:
+        page = (
+            '<!doctype html><html lang="id"><head><meta charset="utf-8"><title>Toko</title>'
+            f'</head><body><h1>Toko Sejahtera</h1><script src="{script_url}" async></script>'
+            "</body></html>"
+        ).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def site(asgi_server: AsgiServer) -> Iterator[BusinessSite]:
+    from layani.channels.registry import load_adapters
+
+    load_adapters()
+    shop = BusinessSite(f"{asgi_server.url}/channels/chat/toko-chat/widget.js")
+    yield shop
+    shop.stop()
+
+
+def make_account(origin: str) -> ChannelAccount:
+    return ChannelAccount.objects.create(
+        kind="webchat",
+        name="Toko Sejahtera",
+        key="toko-chat",
+        settings={"allowed_origins": [origin]},
+    )
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 10) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_a_visitor_chats_the_agent_answers_live_and_a_reload_keeps_the_history(
+    chromium: ChromiumSession, asgi_server: AsgiServer, site: BusinessSite, agent: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    make_account(site.url)
+    set_agent_status(agent.staff, status="online", actor=agent)
+    page = chromium.new_page()
+    page.goto(site.url)
+    page.locator(".launcher").click()
+    expect(page.locator(".status")).to_have_attribute("data-online", "yes")
+    page.locator(".compose textarea").fill(QUESTION)
+    page.locator(".compose button").click()
+    expect(page.locator(".msg.visitor[data-stored=yes]")).to_have_text(QUESTION)
+
+    inbound = wait_for(lambda: Message.objects.filter(direction=Direction.INBOUND).first())
+    assert inbound.body_text == QUESTION and inbound.channel == "webchat"
+    conversation = Conversation.objects.get()
+    assert conversation.channel_account.key == "toko-chat"
+
+    asgi_server.run(lambda: reply(conversation, body_text=ANSWER, actor=agent))
+    expect(page.locator(".msg.agent").last).to_contain_text(ANSWER)
+
+    page.reload()
+    expect(page.locator(".msg.visitor")).to_have_text([QUESTION])  # the widget reopened the chat
+    expect(page.locator(".msg.agent").last).to_contain_text(ANSWER)
+    assert WebchatVisitor.objects.count() == 1
+
+
+def test_the_offline_form_stores_a_conversation_when_nobody_is_online(
+    chromium: ChromiumSession, asgi_server: AsgiServer, site: BusinessSite
+) -> None:
+    from playwright.sync_api import expect
+
+    make_account(site.url)
+    page = chromium.new_page()
+    page.goto(site.url)
+    page.locator(".launcher").click()
+    form = page.locator("form.offline")
+    expect(form).to_be_visible()
+    expect(page.locator(".compose")).to_be_hidden()
+    form.locator("[name=name]").fill("Andi Wijaya")
+    form.locator("[name=email]").fill("bukan-email")
+    form.locator("[name=message]").fill("Apakah toko buka hari Minggu?")
+    form.locator("button").click()
+    expect(form.locator("[data-error=email]")).not_to_be_empty()
+    form.locator("[name=email]").fill("andi@example.com")
+    form.locator("button").click()
+    expect(page.locator(".thanks")).to_be_visible()
+    conversation = wait_for(lambda: Conversation.objects.first())
+    assert conversation.customer.full_name == "Andi Wijaya"
+    message = conversation.messages.get(direction=Direction.INBOUND)
+    assert message.body_text == "Apakah toko buka hari Minggu?"
+
+
+def test_a_site_that_is_not_allowed_gets_no_chat(
+    chromium: ChromiumSession, asgi_server: AsgiServer, site: BusinessSite
+) -> None:
+    from playwright.sync_api import expect
+
+    make_account("https://another-shop.example")
+    page = chromium.new_page()
+    page.goto(site.url)
+    page.locator(".launcher").click()
+    expect(page.locator(".notice")).to_be_visible()
+    expect(page.locator(".compose")).to_be_hidden()
+    assert not WebchatVisitor.objects.exists()
