@@ -9,6 +9,7 @@ import layani
 from layani.analytics.api import router as reports_router
 from layani.branches.api import router as branches_router
 from layani.branches.queue_api import router as queue_router
+from layani.channels.phone.api import callbacks_router, calls_router
 from layani.conversations.api import router as conversations_router
 from layani.core.api_auth import api_auth
 from layani.core.api_errors import install_error_handlers
@@ -44,4 +45,6 @@ api.add_router("/sla-policies", policies_router)
 api.add_router("/calendars", calendars_router)
 api.add_router("/reports", reports_router)
 api.add_router("/conversations", conversation_sla_router)
+api.add_router("/calls", calls_router)
+api.add_router("/callbacks", callbacks_router)
 api.add_router("/", queue_router)
