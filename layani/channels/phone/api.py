@@ -121,7 +121,7 @@ def list_callbacks(request: HttpRequest, page: Query[PageQuery]) -> CallbackPage
         limit=page.limit,
         descending=True,
     )
-    return CallbackPage(items=found.items, next_cursor=found.next_cursor)
+    return CallbackPage(items=found.items, next_cursor=found.next_cursor)  # type: ignore[arg-type]
 
 
 @callbacks_router.get("/{callback_id}", response=CallbackOut, summary="Read a callback request")
