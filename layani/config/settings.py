@@ -113,9 +113,16 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # A connection pool per process, not persistent connections: under ASGI each
+        # request may run in a new thread, and a persistent connection per thread piles up
+        # until PostgreSQL refuses clients (seen at 90+ connections in the webhook bench).
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ.get("LAYANI_DB_POOL_SIZE", "10")),
+            "timeout": 10,
+        }
         # Short interactive queries: PostgreSQL's JIT compiler costs 100-200 ms on a search
         # over millions of rows and never pays back here.
         options = DATABASES["default"].setdefault("OPTIONS", {})

@@ -1,0 +1,253 @@
+"""Webhook intake and end-to-end processing on PostgreSQL + Redis (issue 5).
+
+Signed WhatsApp Cloud API webhooks (one text message each, 600 different customers, new
+and returning) are posted to a real server: uvicorn (`--workers 2`, DEBUG=0) with the
+Redis task queue.
+
+1. Intake: the background worker is stopped, so only "verify, store raw durably, enqueue,
+   answer 200" is measured: latency of each acknowledged POST (closed loop, `--clients`
+   concurrent keep-alive connections) and webhooks accepted per second.
+2. End to end: two worker processes (`run_huey -w 2 -k process`) drain what phase 1
+   stored, then a second batch is posted while they run; the rate is messages in the inbox
+   per second, from the first POST of the batch to the last message processed.
+
+    .venv/bin/python bench/channels_bench.py [--webhooks 4000] [--clients 8]
+
+Needs PostgreSQL (`BENCH_POSTGRES_URL`, default postgres://postgres@127.0.0.1:5432) and
+Redis (`BENCH_REDIS_URL`); (re)creates the database `layani_bench_channels`. Intake
+acknowledgements are switched off on the account (they would call Meta).
+"""
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from subprocess import DEVNULL
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from morning.server import free_port
+from timing import latency_stats
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+DB = "layani_bench_channels"
+APP_SECRET = "bench-app-secret"
+CUSTOMERS = 600
+
+
+def prepare(data_dir: Path) -> dict[str, str]:
+    import psycopg
+    import redis
+
+    with psycopg.connect(f"{POSTGRES_BASE}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB}")
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    env = {
+        **os.environ,
+        "LAYANI_DATA_DIR": str(data_dir),
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LAYANI_HTTPS": "0",
+        "LAYANI_LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "layani.config.settings",
+        "DATABASE_URL": f"{POSTGRES_BASE}/{DB}",
+        "REDIS_URL": REDIS_URL,
+    }
+    env.pop("LAYANI_TESTING", None)
+    subprocess.run([sys.executable, "-m", "layani", "migrate", "-v0"], env=env, check=True)
+    os.environ.update(env)
+    return env
+
+
+def payload(n: int, batch: str) -> bytes:
+    number = f"62812{10000000 + n % CUSTOMERS:08d}"
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "100000000000001",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {
+                                "display_phone_number": "6281100000000",
+                                "phone_number_id": "200000000000001",
+                            },
+                            "contacts": [
+                                {"profile": {"name": f"Pelanggan {n % CUSTOMERS}"}, "wa_id": number}
+                            ],
+                            "messages": [
+                                {
+                                    "from": number,
+                                    "id": f"wamid.bench.{batch}.{n}",
+                                    "timestamp": str(int(time.time())),
+                                    "type": "text",
+                                    "text": {"body": f"Halo, saldo saya kok berkurang? ({n})"},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+async def post_all(url: str, bodies: list[bytes], clients: int) -> tuple[list[float], float]:
+    import httpx
+
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    async def client() -> None:
+        async with httpx.AsyncClient(timeout=30) as http:
+            while not queue.empty():
+                body = queue.get_nowait()
+                signature = (
+                    "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+                )
+                started = time.perf_counter()
+                response = await http.post(
+                    url,
+                    content=body,
+                    headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+                )
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    failures.append(f"{response.status_code} {response.text[:200]}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"{len(failures)} webhooks refused, e.g. {failures[0]}")
+    return latencies, elapsed
+
+
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
+
+
+def wait_healthy(url: str) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("server not healthy")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--webhooks", type=int, default=4000)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    data_dir = Path(tempfile.mkdtemp(prefix="layani-bench-channels-"))
+    env = prepare(data_dir)
+
+    import django
+
+    django.setup()
+    from layani.channels.models import ChannelAccount, InboundRecord, InboundStatus
+    from layani.conversations.models import Direction, Message
+
+    account = ChannelAccount.objects.create(
+        kind="whatsapp",
+        name="Bench WhatsApp",
+        settings={"auto_acknowledge": False, "phone_number_id": "200000000000001"},
+        secrets={"app_secret": APP_SECRET, "verify_token": "bench"},
+    )
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start(
+        [
+            sys.executable, "-m", "uvicorn", "layani.config.asgi:application",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+            "--log-level", "warning",
+        ],
+        env,
+        data_dir / "server.log",
+    )  # fmt: skip
+    worker = None
+    try:
+        wait_healthy(url)
+        webhook = f"{url}/channels/whatsapp/{account.key}/"
+        # Warm up both server processes (imports, connections), then measure.
+        asyncio.run(post_all(webhook, [payload(i, "warm") for i in range(200)], args.clients))
+        bodies = [payload(i, "intake") for i in range(args.webhooks)]
+        latencies, elapsed = asyncio.run(post_all(webhook, bodies, args.clients))
+        stored = InboundRecord.objects.filter(idempotency_key__isnull=False).count()
+        intake = latency_stats(latencies)
+        load = os.getloadavg()[0]
+        print(
+            f"intake: {len(latencies)} webhooks in {elapsed:.2f} s = "
+            f"{len(latencies) / elapsed:.0f}/s accepted, {args.clients} clients, "
+            f"load {load:.2f}; ack latency ms {intake}; records stored {stored}"
+        )
+
+        worker = start(
+            [sys.executable, "-m", "layani", "run_huey", "--quiet", "-w", "2", "-k", "process"],
+            env,
+            data_dir / "worker.log",
+        )
+        backlog = InboundRecord.objects.count()
+        drain_started = time.perf_counter()
+        while InboundRecord.objects.filter(status=InboundStatus.RECEIVED).exists():
+            time.sleep(0.2)
+        drained = time.perf_counter() - drain_started
+        rate = backlog / drained
+        print(f"backlog: {backlog} stored webhooks processed in {drained:.1f} s = {rate:.0f}/s")
+
+        before = Message.objects.filter(direction=Direction.INBOUND).count()
+        bodies = [payload(i, "e2e") for i in range(args.webhooks)]
+        started = time.perf_counter()
+        _, posted = asyncio.run(post_all(webhook, bodies, args.clients))
+        while Message.objects.filter(direction=Direction.INBOUND).count() < before + args.webhooks:
+            if time.perf_counter() - started > 600:
+                raise RuntimeError("end to end did not finish in 10 minutes")
+            time.sleep(0.1)
+        total = time.perf_counter() - started
+        failed = InboundRecord.objects.filter(status=InboundStatus.FAILED).count()
+        print(
+            f"end to end: {args.webhooks} webhooks posted in {posted:.1f} s, all in the inbox "
+            f"after {total:.1f} s = {args.webhooks / total:.0f} messages/s with two workers; "
+            f"failed records {failed}; load {os.getloadavg()[0]:.2f}"
+        )
+    finally:
+        for process in (worker, server):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        subprocess.run(["true"], stdout=DEVNULL)
+
+
+if __name__ == "__main__":
+    main()
