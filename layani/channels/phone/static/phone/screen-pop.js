@@ -50,6 +50,7 @@
     var socket = new WebSocket(scheme + window.location.host + "/ws/events/");
     socket.onopen = function () {
       retry = 1000;
+      document.body.dataset.screenPop = "on";
     };
     socket.onmessage = function (message) {
       var data;
@@ -63,6 +64,7 @@
       }
     };
     socket.onclose = function (event) {
+      document.body.dataset.screenPop = "off";
       if (event.code === 4401) return; // signed out
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 30000);
