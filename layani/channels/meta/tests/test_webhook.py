@@ -1,6 +1,7 @@
 """The Meta webhook end to end: handshake, signature, storage once, messages in the inbox,
 customers recognised, statuses applied, media fetched from the local Graph server."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -252,3 +253,34 @@ def test_instagram_message_creates_an_instagram_identity(transactional_db, graph
     assert message.channel == "instagram"
     identity = CustomerIdentity.objects.get(customer=message.conversation.customer)
     assert identity.kind == "instagram"
+
+
+def test_a_signed_body_that_cannot_be_read_is_kept_with_the_reason(whatsapp):
+    response = post(whatsapp, b'{"object": "whatsapp_business_account", "entry": "oops"')
+    assert response.status_code == 200
+    record = InboundRecord.objects.get()
+    assert record.status == InboundStatus.FAILED and "not JSON" in record.reason
+    assert Message.objects.count() == 0
+
+
+def test_a_read_watermark_leaves_messages_sent_after_it(messenger):
+    post(messenger, fixture_body("messenger_text.json"))
+    conversation = Conversation.objects.get()
+    before, after = (
+        Message.objects.create(
+            conversation=conversation,
+            channel="messenger",
+            direction=Direction.OUTBOUND,
+            body_text=text,
+            external_id=mid,
+            delivery_status=DeliveryStatus.SENT,
+            created_at=datetime.fromtimestamp(seconds, tz=UTC),
+        )
+        for text, mid, seconds in (("lama", "m_OLD", 1763880000), ("baru", "m_NEW", 1763890000))
+    )
+    body = fixture_body("messenger_read.json").replace(b"4102444800000", b"1763885000000")
+    post(messenger, body)
+    before.refresh_from_db()
+    after.refresh_from_db()
+    assert before.delivery_status == DeliveryStatus.READ
+    assert after.delivery_status == DeliveryStatus.SENT

@@ -103,3 +103,29 @@ def test_no_notice_for_channels_without_a_window(admin_user):
     client.force_login(admin_user)
     html = client.get(reverse("inbox:conversation", args=[conversation.pk])).content.decode()
     assert 'id="compose-form"' in html and 'id="messaging-window"' not in html
+
+
+@pytest.mark.django_db
+def test_the_notice_costs_the_same_queries_however_long_the_conversation(
+    django_assert_max_num_queries,
+):
+    from layani.channels.meta.window import composer_notice
+
+    customer = create_customer(
+        CustomerDetails.from_values({"full_name": "Siti", "whatsapp": "081234567890"}),
+        actor=None,
+    )
+    conversation = None
+    for number in range(30):
+        conversation = receive_inbound_message(
+            customer=customer,
+            channel="whatsapp",
+            body_text=f"Pesan {number}",
+            external_id=f"wamid.{number}",
+            actor=None,
+        ).conversation
+    assert conversation is not None and conversation.messages.count() == 30
+    conversation.refresh_from_db()
+    with django_assert_max_num_queries(3):
+        notice = composer_notice(conversation, "whatsapp")
+    assert notice is not None and notice.is_open
