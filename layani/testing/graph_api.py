@@ -124,6 +124,11 @@ def _handler(server: GraphServer) -> type[BaseHTTPRequestHandler]:
             number = next(server.ids)
             if self.path.endswith("/media"):
                 self._answer(200, {"id": f"up-{number}"})
+            elif self.path.endswith("/messages") and received.headers.get(
+                "content-type", ""
+            ).startswith("multipart/form-data"):
+                # Messenger attachment upload: fields and a `filedata` part.
+                self._answer(200, {"recipient_id": "multipart", "message_id": f"m_{number}"})
             elif self.path.endswith("/messages"):
                 payload = received.json()
                 if "recipient" in payload:

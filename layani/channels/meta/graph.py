@@ -86,12 +86,13 @@ def post_file(
     filename: str,
     content: bytes,
     content_type: str,
+    file_field: str = "file",
 ) -> dict[str, Any]:
     try:
         response = httpx.post(
             api_url(account, path),
             data=fields,
-            files={"file": (filename, content, content_type or "application/octet-stream")},
+            files={file_field: (filename, content, content_type or "application/octet-stream")},
             headers=auth_headers(account),
             timeout=MEDIA_TIMEOUT,
         )

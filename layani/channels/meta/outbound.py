@@ -6,6 +6,7 @@ account's default template outside it. Messenger / Instagram: `RESPONSE` within 
 `MESSAGE_TAG HUMAN_AGENT` within 7 days, refused after that.
 """
 
+import json
 from typing import Any
 
 from django.utils import timezone
@@ -20,11 +21,12 @@ from layani.channels.meta.window import (
     messaging_window,
 )
 from layani.channels.models import ChannelAccount
-from layani.conversations.models import Message
+from layani.conversations.models import Message, MessageAttachment
 from layani.conversations.recipients import address_for
 
 # WhatsApp media message types by the file's content type.
 _WHATSAPP_MEDIA_TYPES = (("image/", "image"), ("video/", "video"), ("audio/", "audio"))
+_PAGE_MEDIA_TYPES = _WHATSAPP_MEDIA_TYPES
 MAX_TEXT = 4096
 
 
@@ -153,10 +155,7 @@ def send_page(account: ChannelAccount, message: Message) -> str:
     recipient = recipient_of(message, channel)
     last = last_inbound_at(message.conversation, channel)
     now = timezone.now()
-    payload: dict[str, Any] = {
-        "recipient": {"id": recipient},
-        "message": {"text": message.body_text.strip()[:2000]},
-    }
+    payload: dict[str, Any] = {"recipient": {"id": recipient}}
     if messaging_window(last, now).is_open:
         payload["messaging_type"] = "RESPONSE"
     elif messaging_window(last, now, HUMAN_AGENT_WINDOW).is_open:
@@ -171,5 +170,44 @@ def send_page(account: ChannelAccount, message: Message) -> str:
             % {"channel": channel}
         )
     sender = str(account.setting("page_id") or account.setting("ig_user_id") or "me")
-    answer = graph.post_json(account, f"{sender}/messages", payload)
+    message_ids = [
+        send_page_attachment(account, f"{sender}/messages", payload, attachment)
+        for attachment in message.attachments.all()
+        if attachment.file
+    ]
+    text = message.body_text.strip()
+    if text or not message_ids:
+        answer = graph.post_json(
+            account, f"{sender}/messages", payload | {"message": {"text": text[:2000]}}
+        )
+        message_ids.append(str(answer.get("message_id", "")))
+    return message_ids[-1]
+
+
+def send_page_attachment(
+    account: ChannelAccount, path: str, payload: dict[str, Any], attachment: MessageAttachment
+) -> str:
+    """One file as a Send API attachment upload (multipart, the file as `filedata`)."""
+    kind = next(
+        (t for prefix, t in _PAGE_MEDIA_TYPES if attachment.content_type.startswith(prefix)),
+        "file",
+    )
+    with attachment.file.open("rb") as handle:
+        content = handle.read()
+    fields = {
+        key: value if isinstance(value, str) else json.dumps(value)
+        for key, value in payload.items()
+    }
+    fields["message"] = json.dumps(
+        {"attachment": {"type": kind, "payload": {"is_reusable": False}}}
+    )
+    answer = graph.post_file(
+        account,
+        path,
+        fields=fields,
+        filename=attachment.filename,
+        content=content,
+        content_type=attachment.content_type,
+        file_field="filedata",
+    )
     return str(answer.get("message_id", ""))

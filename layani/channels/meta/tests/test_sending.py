@@ -234,3 +234,30 @@ def test_the_intake_acknowledgement_leaves_through_whatsapp(whatsapp, graph_api)
     assert request.json()["text"]["body"] == ack.body_text
     assert ack.delivery_status == DeliveryStatus.SENT and ack.external_id == "wamid.OUT1"
     assert timezone.now() - ack.created_at < timedelta(minutes=1)
+
+
+def test_messenger_reply_with_a_photo_uploads_it_then_sends_the_text(messenger, graph_api):
+    inbound = customer_wrote(messenger, ago=timedelta(hours=1), name="messenger_text.json")
+    message = Message.objects.create(
+        conversation=inbound.conversation,
+        channel="messenger",
+        direction=Direction.OUTBOUND,
+        body_text="Ini denah cabangnya",
+    )
+    attachment = MessageAttachment(
+        message=message, filename="denah.png", content_type="image/png", size=8
+    )
+    attachment.file.save("denah.png", ContentFile(b"\x89PNG map"), save=True)
+    external_id = outbound.send(messenger, message)
+    upload, text = graph_api.posts()
+    assert upload.path == text.path == "/v21.0/112233445566/messages"
+    assert b'name="filedata"; filename="denah.png"' in upload.body
+    assert b"\x89PNG map" in upload.body
+    assert b'{"attachment": {"type": "image", "payload": {"is_reusable": false}}}' in upload.body
+    assert b'{"id": "24680135792468013"}' in upload.body and b"RESPONSE" in upload.body
+    assert text.json() == {
+        "recipient": {"id": "24680135792468013"},
+        "messaging_type": "RESPONSE",
+        "message": {"text": "Ini denah cabangnya"},
+    }
+    assert external_id == "m_2"
