@@ -96,6 +96,7 @@ def test_a_visitor_chats_the_agent_answers_live_and_a_reload_keeps_the_history(
     page = chromium.new_page()
     page.goto(site.url)
     page.locator(".launcher").click()
+    expect(page.locator(".panel")).to_have_attribute("lang", "id")  # the page's language
     expect(page.locator(".status")).to_have_attribute("data-online", "yes")
     page.locator(".compose textarea").fill(QUESTION)
     page.locator(".compose button").click()
