@@ -61,10 +61,13 @@ class TelegramAdapter:
             for a in event.attachments
             if a.media_ref
         ]
-        if file_ids:
-            from layani.channels.telegram.tasks import fetch_telegram_media
+        from layani.channels.telegram.tasks import answer_button_press, fetch_telegram_media
 
+        if file_ids:
             enqueue_on_commit(fetch_telegram_media, account.pk, file_ids)
+        for event in events:
+            if isinstance(event, IncomingMessage) and event.kind == "button":
+                enqueue_on_commit(answer_button_press, account.pk, event.meta["callback_query_id"])
         return events
 
     @staticmethod

@@ -57,6 +57,8 @@ class BotApiServer:
             path, content = self.files[file_id]
             result = {"file_id": file_id, "file_size": len(content), "file_path": path}
             return 200, {"ok": True, "result": result}
+        if method == "answerCallbackQuery":
+            return 200, {"ok": True, "result": True}
         if method in ("sendMessage", "sendPhoto", "sendDocument"):
             self.next_message_id += 1
             message = {

@@ -139,8 +139,10 @@ def test_a_file_the_bot_api_no_longer_has_stays_a_reference(account, bot_api):
     assert attachment.message.body_text  # shown as a document, not lost
 
 
-def test_a_button_press_is_a_button_message(account):
+def test_a_button_press_is_a_button_message_and_the_query_is_answered(account, bot_api):
     post(fixture("callback_query"))
+    (answered,) = bot_api.calls("answerCallbackQuery")
+    assert answered.fields == {"callback_query_id": "4382bfdwdsb323b2d9"}
     (message,) = inbound()
     assert message.meta["kind"] == "button" and message.meta["button_data"] == "resolved:yes"
     assert "resolved:yes" in message.body_text
