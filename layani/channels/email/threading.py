@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from layani.channels.customers import find_customer
+from layani.channels.customers import normalised
 from layani.channels.events import IncomingMessage
 from layani.conversations.models import Conversation, Message
 from layani.core.choices import Channel
 from layani.core.errors import InvalidInput
+from layani.customers.models import IdentityKind
 
 SAME_SUBJECT_WINDOW = timedelta(days=3)
 _TOKEN = re.compile(r"\[#L-(\d{1,12})\]", re.IGNORECASE)
@@ -46,45 +47,49 @@ def token_in(subject: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def _by_headers(customer_id: int, ids: list[str]) -> int | None:
+def _sender_email(message: IncomingMessage) -> str | None:
+    try:
+        return normalised(message.sender)
+    except InvalidInput:
+        return None
+
+
+def _by_headers(address: str, ids: list[str]) -> int | None:
+    """One query: a stored mail named by the headers, in a conversation of the customer
+    who owns this address."""
     if not ids:
         return None
-    found = (
+    return (
         Message.objects.filter(
             channel=Channel.EMAIL,
             external_id__in=ids,
-            conversation__customer_id=customer_id,
+            conversation__customer__identities__kind=IdentityKind.EMAIL,
+            conversation__customer__identities__value=address,
         )
         .order_by("-created_at")
         .values_list("conversation_id", flat=True)
         .first()
     )
-    return found
 
 
-def _by_token(customer_id: int, subject: str) -> int | None:
-    conversation_id = token_in(subject)
-    if conversation_id is None:
-        return None
-    return (
-        Conversation.objects.filter(
-            pk=conversation_id, customer_id=customer_id, channel=Channel.EMAIL
-        )
-        .values_list("pk", flat=True)
-        .first()
+def _by_token_or_subject(address: str, subject: str, now: datetime) -> int | None:
+    """One query (two with a token): the sender's email conversations named by the token,
+    or recent ones whose subject is the same once normalised."""
+    of_sender = Conversation.objects.filter(
+        channel=Channel.EMAIL,
+        customer__identities__kind=IdentityKind.EMAIL,
+        customer__identities__value=address,
     )
-
-
-def _by_subject(customer_id: int, subject: str, now: datetime) -> int | None:
+    token = token_in(subject)
+    if token is not None:
+        found = of_sender.filter(pk=token).values_list("pk", flat=True).first()
+        if found is not None:
+            return found
     wanted = normalised_subject(subject)
     if not wanted:
         return None
     recent = (
-        Conversation.objects.filter(
-            customer_id=customer_id,
-            channel=Channel.EMAIL,
-            last_message_at__gte=now - SAME_SUBJECT_WINDOW,
-        )
+        of_sender.filter(last_message_at__gte=now - SAME_SUBJECT_WINDOW)
         .order_by("-last_message_at")
         .values_list("pk", "subject")[:20]
     )
@@ -96,20 +101,16 @@ def _by_subject(customer_id: int, subject: str, now: datetime) -> int | None:
 
 def conversation_for(message: IncomingMessage, now: datetime | None = None) -> int | None:
     """The conversation id this mail continues, or None (a new mail: the usual rules of
-    `receive_inbound_message` apply). A sender we do not know has no conversations."""
-    try:
-        customer = find_customer(message.sender)
-    except InvalidInput:
-        return None
-    if customer is None:
+    `receive_inbound_message` apply). Only conversations of the customer who owns the
+    sender's address are considered; a sender we do not know has none."""
+    address = _sender_email(message)
+    if address is None:
         return None
     ids = [*message.meta.get("in_reply_to", []), *reversed(message.meta.get("references", []))]
     if message.meta.get("bounced_message_id"):
         ids.append(message.meta["bounced_message_id"])
-    return (
-        _by_headers(customer.pk, ids)
-        or _by_token(customer.pk, message.subject)
-        or _by_subject(customer.pk, message.subject, now or timezone.now())
+    return _by_headers(address, ids) or _by_token_or_subject(
+        address, message.subject, now or timezone.now()
     )
 
 
