@@ -120,7 +120,8 @@ if DATABASE_URL:
         # until PostgreSQL refuses clients (seen at 90+ connections in the webhook bench).
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
-            "max_size": int(os.environ.get("LAYANI_DB_POOL_SIZE", "10")),
+            # Tests run twenty-odd threads that hold their connections together.
+            "max_size": int(os.environ.get("LAYANI_DB_POOL_SIZE", "40" if TESTING else "20")),
             "timeout": 10,
         }
         # Short interactive queries: PostgreSQL's JIT compiler costs 100-200 ms on a search
