@@ -7,14 +7,15 @@ a retried mail that was stored already is recognised by its Message-ID and not s
 Run it with `layani mail_listener --host 127.0.0.1 --port 2525 [--lmtp]`.
 """
 
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
-from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from layani.channels.email.adapter import key_for
 from layani.channels.intake import store_raw
@@ -51,13 +52,24 @@ def store_for_accounts(account_ids: list[int], raw: bytes) -> int:
 
 
 class MailIntake:
-    """The aiosmtpd handler: check recipients, store, then answer."""
+    """The aiosmtpd handler: check recipients, store, then answer. Database work runs in
+    one worker thread of its own (the ORM is synchronous), whose connection `close` ends."""
+
+    def __init__(self) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail-intake")
+
+    async def _in_worker(self, function: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
+
+    def close(self) -> None:
+        self.executor.submit(connections.close_all).result()
+        self.executor.shutdown()
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
         try:
-            account_id = await sync_to_async(account_for_address)(address)
+            account_id = await self._in_worker(account_for_address, address)
         except Exception:
             logger.exception("looking up the recipient %s failed", address)
             return "451 4.3.0 Temporary failure, try again later"
@@ -74,7 +86,7 @@ class MailIntake:
             raw = raw.encode("utf-8", "surrogateescape")
         accounts = sorted(set(getattr(envelope, "layani_accounts", [])))
         try:
-            await sync_to_async(store_for_accounts)(accounts, bytes(raw))
+            await self._in_worker(store_for_accounts, accounts, bytes(raw))
         except Exception:
             logger.exception("storing an inbound mail failed")
             return "451 4.3.0 Could not store the message, try again later"
@@ -87,6 +99,12 @@ class IntakeController(Controller):
     def __init__(self, *, host: str, port: int, lmtp: bool = False) -> None:
         self.lmtp = lmtp
         super().__init__(MailIntake(), hostname=host, port=port, data_size_limit=MAX_MAIL_BYTES)
+
+    def stop(self, no_assert: bool = False) -> None:
+        try:
+            super().stop(no_assert=no_assert)
+        finally:
+            self.handler.close()
 
     def factory(self) -> SMTP:
         protocol = LMTP if self.lmtp else SMTP
