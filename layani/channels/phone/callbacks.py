@@ -37,6 +37,7 @@ from layani.core.formatting import format_local
 from layani.core.types import Actor
 from layani.customers.identities import normalise_phone
 from layani.customers.models import IdentityKind
+from layani.staff.models import Staff
 from layani.staff.permissions import Capability, require, staff_of
 
 DEFAULT_ZONE = "Asia/Jakarta"
@@ -216,16 +217,25 @@ def access_callback(user: Actor, callback_id: int) -> CallbackRequest:
 
 
 def record_attempt(
-    request: CallbackRequest, *, outcome: str, note: str = "", actor: Actor
+    request: CallbackRequest,
+    *,
+    outcome: str,
+    note: str = "",
+    actor: Actor,
+    by: Staff | None = None,
 ) -> CallbackAttempt:
     """The agent called: reached closes the request; not reached leaves it open until the
-    attempts run out. Written on the conversation as a note, and in the timeline."""
-    require(actor, Capability.WORK_CONVERSATIONS)
+    attempts run out. Written on the conversation as a note, and in the timeline.
+
+    `actor=None` is the system recording an outgoing call the phone system reported, made
+    by `by`."""
+    if actor is not None:
+        require(actor, Capability.WORK_CONVERSATIONS)
     if outcome not in AttemptOutcome.values:
         raise InvalidInput(
             _("Choose reached or not reached."), code="invalid_choice", field="outcome"
         )
-    staff = staff_of(actor)
+    staff = staff_of(actor) if actor is not None else by
     with transaction.atomic():
         locked = _lock_open(request)
         attempt = CallbackAttempt.objects.create(
@@ -295,3 +305,25 @@ def remind_due_callbacks(now: datetime | None = None, limit: int = 200) -> int:
             )
             sent += 1
     return sent
+
+
+def attempt_from_outgoing_call(call: Call) -> CallbackAttempt | None:
+    """An agent's outgoing call to a number with an open callback request is an attempt:
+    answered means reached, anything else not reached."""
+    if not call.callee:
+        return None
+    request = (
+        CallbackRequest.objects.filter(phone=call.callee, status__in=OPEN_CALLBACK_STATUSES)
+        .order_by("window_start", "id")
+        .first()
+    )
+    if request is None:
+        return None
+    outcome = AttemptOutcome.REACHED if call.outcome == "answered" else AttemptOutcome.NOT_REACHED
+    return record_attempt(
+        request,
+        outcome=outcome,
+        note=_("Outgoing call %(call)s") % {"call": call.call_id},
+        actor=None,
+        by=call.agent,
+    )

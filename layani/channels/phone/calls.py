@@ -219,10 +219,15 @@ def _after_the_call(account: ChannelAccount, call: Call) -> None:
         },
         occurred_at=call.ended_at,
     )
-    if call.direction == CallDirection.INBOUND and call.outcome in FOLLOW_UP_OUTCOMES:
-        from layani.channels.phone.callbacks import callback_for_missed_call
+    from layani.channels.phone.callbacks import (
+        attempt_from_outgoing_call,
+        callback_for_missed_call,
+    )
 
+    if call.direction == CallDirection.INBOUND and call.outcome in FOLLOW_UP_OUTCOMES:
         callback_for_missed_call(account, call)
+    elif call.direction == CallDirection.OUTBOUND:
+        attempt_from_outgoing_call(call)
 
 
 def _on_phone_conversation(account: ChannelAccount, call: Call, summary: str) -> Any:

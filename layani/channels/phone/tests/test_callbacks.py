@@ -15,6 +15,7 @@ from layani.channels.phone.callbacks import (
     request_callback,
 )
 from layani.channels.phone.models import CallbackRequest, CallbackStatus
+from layani.channels.phone.tests.conftest import call_event
 from layani.conversations.models import Conversation, Direction, OutboxMessage
 from layani.core.errors import InvalidInput
 
@@ -136,3 +137,17 @@ def test_the_reminder_goes_once_when_the_window_starts(cti):
     assert "+6281211112222" in bodies[1]
     reminder = callback.conversation.messages.order_by("id").last()
     assert reminder.meta == {"automatic": "callback_reminder"}
+
+
+def test_an_outgoing_call_to_the_number_counts_as_an_attempt(cti, post_cti, ringing_agent):
+    callback = request_callback(details(), account=cti)
+    outgoing = {"direction": "outbound", "caller": "201", "callee": "0812-1111-2222"}
+    post_cti(call_event("hangup", call_id="out-1", **outgoing))
+    callback.refresh_from_db()
+    assert callback.status == CallbackStatus.ATTEMPTING
+    post_cti(call_event("answered", call_id="out-2", **outgoing))
+    post_cti(call_event("hangup", call_id="out-2", **outgoing))
+    callback.refresh_from_db()
+    assert callback.status == CallbackStatus.REACHED
+    assert [a.outcome for a in callback.attempts.all()] == ["not_reached", "reached"]
+    assert callback.attempts.last().by == ringing_agent.staff
