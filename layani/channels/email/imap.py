@@ -125,3 +125,30 @@ def poll_all() -> dict[int, PollResult | str]:
             logger.warning("polling mailbox %s failed: %s", account.pk, reason)
             results[account.pk] = reason
     return results
+
+
+# RFC 2177: re-issue IDLE before 29 minutes, or the server may drop the connection.
+IDLE_SECONDS = 25 * 60
+
+
+def wait_for_mail(account: ChannelAccount, timeout: float = IDLE_SECONDS) -> bool | None:
+    """Wait with IMAP IDLE until the server announces new mail in the folder (True) or the
+    timeout passes (False). None when the server does not offer IDLE: the periodic poll
+    (`tasks.poll_mailboxes`, every minute) is all there is then."""
+    mailbox = mailbox_of(account)
+    client = connect(mailbox)
+    try:
+        if b"IDLE" not in client.capabilities():
+            return None
+        client.select_folder(mailbox.folder, readonly=True)
+        client.idle()
+        try:
+            responses = client.idle_check(timeout=timeout)
+        finally:
+            client.idle_done()
+        return any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
+    finally:
+        try:
+            client.logout()
+        except Exception:
+            client.shutdown()

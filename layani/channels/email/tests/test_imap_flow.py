@@ -280,3 +280,33 @@ def test_a_wrong_password_is_recorded_on_the_poll_state(mailbox_account):
         or "failed" in str(results[mailbox_account.pk]).lower()
     )
     assert MailboxPollState.objects.get(account=mailbox_account).error
+
+
+def test_idle_announces_new_mail_as_it_arrives(mailbox_account, dovecot):
+    import threading
+    import time
+
+    from layani.channels.email.imap import wait_for_mail
+
+    outcome: dict[str, object] = {}
+
+    def wait() -> None:
+        started = time.monotonic()
+        outcome["announced"] = wait_for_mail(mailbox_account, timeout=20)
+        outcome["seconds"] = time.monotonic() - started
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    time.sleep(1.5)  # the IDLE is in place
+    dovecot.deliver(mail(message_id="idle-1@example.co.id"))
+    waiter.join(30)
+
+    assert outcome["announced"] is True
+    assert outcome["seconds"] < 10
+    assert poll_account(mailbox_account).stored == 1
+
+
+def test_idle_times_out_quietly_without_mail(mailbox_account):
+    from layani.channels.email.imap import wait_for_mail
+
+    assert wait_for_mail(mailbox_account, timeout=1) is False
