@@ -5,6 +5,7 @@ in-memory layer, local-memory cache. Set DATABASE_URL (PostgreSQL) and REDIS_URL
 """
 
 import os
+import secrets
 import sys
 import tempfile
 from pathlib import Path
@@ -158,12 +159,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, channel layer, task queue ------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Test runs sharing one Redis (two checkouts, CI beside a developer) must not hear each
+# other's events: each run gets its own prefix, inherited by the processes it starts.
+REDIS_PREFIX = (
+    f"layani-test-{os.environ.setdefault('LAYANI_TEST_RUN', secrets.token_hex(4))}"
+    if TESTING
+    else "layani"
+)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "layani",
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
     CHANNEL_LAYERS = {
@@ -173,7 +181,7 @@ if REDIS_URL:
             # or idle websockets die with a read timeout.
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                "prefix": "layani",
+                "prefix": REDIS_PREFIX,
             },
         }
     }
