@@ -201,6 +201,8 @@ class TwilioAdapter(PhoneAdapter):
             outcome = "voicemail"
         caller, callee = form.get("From", ""), form.get("To", "")
         duration = form.get("CallDuration", "")
+        if status == "completed" and duration.isdigit() and int(duration) > 0:
+            outcome = outcome or "answered"  # talked, even if "in-progress" never came
         return [
             CustomEvent(
                 name=CALL_EVENT,

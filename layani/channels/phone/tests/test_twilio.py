@@ -113,3 +113,11 @@ def test_a_retried_callback_is_stored_once(twilio):
         post(status("no-answer", 1))
     assert InboundRecord.objects.get().duplicates == 2
     assert Call.objects.get().outcome == CallOutcome.MISSED
+
+
+def test_a_completed_call_with_talk_time_was_answered_even_without_in_progress(twilio):
+    post(status("completed", 2, CallDuration="40"))
+    call = Call.objects.get()
+    assert call.outcome == CallOutcome.ANSWERED
+    assert call.duration_seconds == 40
+    assert not CallbackRequest.objects.exists()
