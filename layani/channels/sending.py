@@ -3,7 +3,8 @@
 A conversation remembers its account (`Conversation.channel_account`); one without (an agent
 chose another of the customer's channels, or the conversation began elsewhere) uses the
 first active account of that channel. A channel with no account goes through the outbox,
-which records what would have been sent (the demo without credentials).
+which records what would have been sent (the demo without credentials), and so does an
+account with the setting `send_through_outbox` (a demo or staging account).
 """
 
 from layani.channels.base import SendFailed
@@ -29,7 +30,14 @@ def account_for(message: Message) -> ChannelAccount | None:
 def send_message(message: Message) -> None:
     account = account_for(message)
     adapter = adapter_for(account.kind) if account is not None else None
-    if account is None or adapter is None or not getattr(adapter, "can_send", True):
+    if (
+        account is None
+        or adapter is None
+        or not getattr(adapter, "can_send", True)
+        or account.setting("send_through_outbox", False)
+    ):
+        # No way to send, or a demo/staging account that must not reach real customers:
+        # the outbox records what would have gone out.
         send_through_outbox(message)
         return
     try:

@@ -18,7 +18,13 @@ from layani.channels.base import RawRequest, Rejected, Unparseable
 from layani.channels.events import DeliveryUpdate, IncomingMessage, Sender
 from layani.channels.models import ChannelAccount, InboundRecord, InboundStatus
 from layani.conversations.actions import reply
-from layani.conversations.models import Conversation, DeliveryStatus, Direction, Message
+from layani.conversations.models import (
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    Message,
+    OutboxMessage,
+)
 from layani.customers.models import CustomerIdentity
 
 SECRET = "s3cret"
@@ -212,3 +218,18 @@ def test_delivery_updates_come_back_onto_the_reply_and_never_go_backwards(sample
     post(Client(), {"id": "s-2", "status": {"id": sent.external_id, "state": "delivered"}})
     sent.refresh_from_db()
     assert sent.delivery_status == DeliveryStatus.READ
+
+
+def test_a_demo_account_sends_through_the_outbox_and_never_reaches_the_provider(sample, agent):
+    account, adapter = sample
+    account.settings = {"send_through_outbox": True}
+    account.save()
+    post(Client(), MESSAGE)
+    conversation = Conversation.objects.get()
+    sent = reply(conversation, body_text="Baik Bu, kami cek.", actor=agent)
+    assert adapter.sent == []
+    outbox = OutboxMessage.objects.get(message=sent)
+    assert (outbox.channel, outbox.body) == ("webchat", "Baik Bu, kami cek.")
+    assert outbox.recipient
+    sent.refresh_from_db()
+    assert sent.delivery_status == DeliveryStatus.SENT
