@@ -7,8 +7,8 @@ import pytest
 from layani.testing.asgi import *  # noqa: F403
 from layani.testing.browser import *  # noqa: F403
 from layani.testing.fixtures import *  # noqa: F403
-from layani.testing.mailservers import *  # noqa: F403
 from layani.testing.graph_api import *  # noqa: F403
+from layani.testing.mailservers import *  # noqa: F403
 
 
 def pytest_report_header(config: pytest.Config) -> str:
