@@ -403,6 +403,7 @@ def conversation_thread(user: User, conversation_id: int) -> Thread:
     messages = list(
         Message.objects.filter(conversation=conversation)
         .select_related("author")
+        .prefetch_related("attachments")
         .order_by("-created_at", "-id")[: THREAD_LIMIT + 1]
     )
     events = list(

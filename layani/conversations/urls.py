@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from layani.conversations.views import changes, conversation, inbox, presence
+from layani.conversations.views import attachments, changes, conversation, inbox, presence
 
 app_name = "inbox"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("rows/", inbox.inbox_list, name="rows"),
     path("search/", inbox.search_page, name="search"),
     path("status/", presence.set_my_status, name="presence"),
+    path("files/<int:attachment_id>/", attachments.attachment, name="attachment"),
     path("<int:conversation_id>/", conversation.conversation_page, name="conversation"),
     path(
         "<int:conversation_id>/part/<slug:part>/",
