@@ -24,6 +24,7 @@ from layani.customers.models import CustomerIdentity, IdentityKind
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 CAPTION_LIMIT = 1024
+TEXT_LIMIT = 4096  # sendMessage refuses longer texts: a long reply leaves in parts
 
 
 class TelegramAdapter:
@@ -93,7 +94,9 @@ class TelegramAdapter:
         text = message.body_text.strip()
         sent: list[Any] = []
         if text and (not files or len(text) > CAPTION_LIMIT):
-            sent.append(api.call("sendMessage", {"chat_id": chat_id, "text": text}))
+            for start in range(0, len(text), TEXT_LIMIT):
+                part = text[start : start + TEXT_LIMIT]
+                sent.append(api.call("sendMessage", {"chat_id": chat_id, "text": part}))
             text = ""
         for attachment in files:
             method, field = (

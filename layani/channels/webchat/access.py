@@ -1,4 +1,5 @@
-"""Who may talk to a web chat account: pages of the account's allowed origins only, and a
+"""Who may talk to a web chat account: pages of the account's allowed origins only
+(`settings["allowed_origins"]`, e.g. ["https://shop.example"]; none listed, no page), and a
 visitor only with the signed token the widget was given."""
 
 from urllib.parse import urlsplit

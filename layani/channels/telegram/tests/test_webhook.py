@@ -181,6 +181,18 @@ def test_an_agent_reply_leaves_by_send_message(account, bot_api, agent):
     assert message.external_id == f"511223344:{bot_api.next_message_id}"
 
 
+def test_a_reply_longer_than_telegram_takes_leaves_in_parts(account, bot_api, agent):
+    post(fixture("text_message"))
+    bot_api.received.clear()
+    long_text = "Rincian biaya: " + "x" * 5000
+    message = reply(Conversation.objects.get(), body_text=long_text, actor=agent)
+    parts = [c.fields["text"] for c in bot_api.calls("sendMessage")]
+    assert [len(p) for p in parts] == [4096, len(long_text) - 4096]
+    assert "".join(parts) == long_text
+    message.refresh_from_db()
+    assert message.external_id == f"511223344:{bot_api.next_message_id - 1}"
+
+
 def test_a_photo_and_a_document_leave_by_send_photo_and_send_document(account, bot_api, agent):
     post(fixture("text_message"))
     conversation = Conversation.objects.get()
