@@ -11,17 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
-from django.utils.html import escape, linebreaks
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from layani.channels.meta.window import composer_notice
 from layani.conversations.actions import TRANSITIONS
+from layani.conversations.message_display import message_body as display_body
 from layani.conversations.models import (
     ACTIVE_STATUSES,
     Conversation,
     ConversationStatus,
-    Direction,
     EventKind,
     Message,
     Priority,
@@ -84,14 +83,8 @@ def describe_event(event: TimelineEvent) -> tuple[str, str]:
 
 
 def message_body(message: Message) -> SafeString:
-    """The message as the page shows it: plain text with line breaks (an HTML-only email
-    shows its sanitised HTML), @mentions in notes marked."""
-    if not message.body_text.strip() and message.body_html:
-        return mark_safe(message.body_html)  # sanitised before it was stored (html.py)
-    text = str(escape(message.body_text))
-    if message.direction == Direction.NOTE:
-        text = _MENTION.sub(r'<span class="mention">@\1</span>', text)
-    return mark_safe(linebreaks(text, autoescape=False))
+    """The message as the page shows it (`message_display`)."""
+    return display_body(message)
 
 
 def actor_name(event: TimelineEvent) -> str:
