@@ -341,6 +341,25 @@ class EventKind(models.TextChoices):
     DELIVERY_FAILED = "delivery_failed", _("Reply could not be delivered")
     SLA_WARNING = "sla_warning", _("SLA breach soon")
     SLA_BREACHED = "sla_breached", _("SLA breached")
+    SLA_ESCALATED = "sla_escalated", _("SLA escalation")
+    AUTO_ASSIGNED = "auto_assigned", _("Assigned automatically")
+    ROUTED = "routed", _("Routed to a team")
+    ASSIGNMENT_HELD = "assignment_held", _("Held for the customer's usual person")
+    CONTINUITY_HONOURED = "continuity_honoured", _("Continuity kept")
+    CONTINUITY_BROKEN = "continuity_broken", _("Continuity broken")
+
+
+# Routing decisions: the row says in words why (its `reason`), which the thread shows.
+ROUTING_EVENT_KINDS = frozenset(
+    {
+        EventKind.SLA_ESCALATED,
+        EventKind.AUTO_ASSIGNED,
+        EventKind.ROUTED,
+        EventKind.ASSIGNMENT_HELD,
+        EventKind.CONTINUITY_HONOURED,
+        EventKind.CONTINUITY_BROKEN,
+    }
+)
 
 
 class TimelineEvent(models.Model):

@@ -72,6 +72,7 @@ from layani.routing.priority import (
     is_priority_customer,
     order_conversations,
 )
+from layani.routing.routing_events import record_continuity
 from layani.routing.rules import Route, load_rules, route_for
 from layani.staff.models import Staff, Team
 
@@ -94,6 +95,7 @@ class RoutingResult:
     assignee_id: int | None = None
     decision: Decision | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    continuity_name: str = ""  # the customer's usual person, when continuity was weighed
 
 
 # --- Applying ---------------------------------------------------------------------------------
@@ -118,10 +120,17 @@ def _assign(
     )
 
 
-def _count_continuity(conversation: Conversation, decision: Decision, now: datetime) -> None:
+def _count_continuity(
+    conversation: Conversation, result: RoutingResult, now: datetime, actor: Actor
+) -> None:
     """One more kept or broken continuity on the customer's record (one query, two the
-    first time)."""
-    if conversation.customer_id is None or decision.continuity not in (HONOURED, BROKEN):
+    first time), and its timeline row (`routing_events.record_continuity`)."""
+    decision = result.decision
+    if (
+        decision is None
+        or conversation.customer_id is None
+        or decision.continuity not in (HONOURED, BROKEN)
+    ):
         return
     if decision.continuity == HONOURED:
         changes: dict[str, Any] = {"honoured": F("honoured") + 1}
@@ -140,6 +149,7 @@ def _count_continuity(conversation: Conversation, decision: Decision, now: datet
             )
         if not created:
             ContinuityRecord.objects.filter(pk=conversation.customer_id).update(**changes)
+    record_continuity(conversation, decision, person=result.continuity_name, actor=actor)
 
 
 def _routing_details(
@@ -236,6 +246,7 @@ def route_conversation(
             assignee_id=decision.staff_id,
             decision=decision,
             details=_routing_details(decision, route, facts, weights),
+            continuity_name=names.get(decision.continuity_staff_id or 0, ""),
         )
         if dry_run:
             return result
@@ -273,14 +284,14 @@ def _apply(
     if decision.outcome == ASSIGNED and decision.staff_id is not None:
         _agent, staff = agents[decision.staff_id]
         _assign(locked, assignee=staff, team=team, reason=result.explanation, actor=actor)
-        _stamp_routing(locked, result)
+        _stamp_routing(locked, result, EventKind.AUTO_ASSIGNED)
         TeamAssignment.objects.filter(pk=team.pk).update(
             pointer_staff_id=decision.next_pointer, last_assigned_at=now
         )
         AgentPresence.objects.filter(pk=staff.pk).update(last_assigned_at=now)
         if was_held:
             AssignmentHold.objects.filter(conversation_id=locked.pk).delete()
-        _count_continuity(locked, decision, now)
+        _count_continuity(locked, result, now, actor)
         return
     if decision.outcome == HELD and decision.continuity_staff_id is not None:
         if was_held:
@@ -300,7 +311,7 @@ def _apply(
                 reason=" ".join(w for w in (routed, result.explanation) if w),
                 actor=actor,
             )
-            _stamp_routing(locked, result)
+            _stamp_routing(locked, result, EventKind.ASSIGNMENT_HELD)
         else:
             _record_decision(locked, result, actor, now)
         return
@@ -313,11 +324,12 @@ def _apply(
             reason=" ".join(w for w in (routed, result.explanation) if w),
             actor=actor,
         )
-        _stamp_routing(locked, result)
+        _stamp_routing(locked, result, EventKind.ROUTED)
 
 
-def _stamp_routing(conversation: Conversation, result: RoutingResult) -> None:
-    """Add the structured decision to the assignment row `assign` just wrote."""
+def _stamp_routing(conversation: Conversation, result: RoutingResult, kind: str) -> None:
+    """Make the assignment row `assign` just wrote a routing decision of its own kind
+    (assigned automatically, routed to a team, held) with the structured decision."""
     from layani.conversations.models import TimelineEvent
 
     event = (
@@ -326,8 +338,9 @@ def _stamp_routing(conversation: Conversation, result: RoutingResult) -> None:
         .first()
     )
     if event is not None:
+        event.kind = kind
         event.details = {**event.details, "routing": result.details}
-        event.save(update_fields=["details"])
+        event.save(update_fields=["kind", "details"])
 
 
 def _record_decision(
@@ -335,7 +348,7 @@ def _record_decision(
 ) -> None:
     """A routing decision that changes no assignment (held for someone) still leaves a row."""
     record_event(
-        EventKind.ASSIGNED,
+        EventKind.ASSIGNMENT_HELD,
         actor=actor,
         conversation=conversation,
         summary=conversation.team.name if conversation.team else "",

@@ -122,7 +122,7 @@ def colour_of(state: TargetState, *, flagged_breach: bool, now: datetime) -> str
     return OK
 
 
-def _view(
+def sla_view(
     conversation: Conversation, row: ConversationSla, config: SlaConfig, now: datetime
 ) -> ConversationSlaView:
     policy = config.policy_by_id(row.policy_id)
@@ -175,7 +175,7 @@ def conversation_sla(user: Actor, conversation_id: int, *, now: datetime) -> Con
             next_responses=0,
             next_response_breaches=0,
         )
-    return _view(conversation, row, sla_config(), now)
+    return sla_view(conversation, row, sla_config(), now)
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ def sla_badges(conversations: list[Conversation], *, now: datetime) -> dict[int,
         row = rows.get(conversation.pk)
         if row is None:
             continue
-        urgent = _view(conversation, row, config, now).most_urgent
+        urgent = sla_view(conversation, row, config, now).most_urgent
         if urgent is None:
             continue
         badges[conversation.pk] = SlaBadge(

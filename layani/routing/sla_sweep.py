@@ -27,6 +27,7 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import JSONField
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layani.conversations.models import Conversation, EventKind, Priority, TimelineEvent
@@ -34,6 +35,7 @@ from layani.conversations.notify import audience_groups, user_group
 from layani.core.errors import LayaniError
 from layani.core.events import publish_now
 from layani.routing.models import ConversationSla
+from layani.routing.routing_events import record_escalation
 from layani.routing.sla import FIELDS, evaluate_conversation, next_check, policy_for
 from layani.routing.sla_clock import Target, TargetState, TargetStatus, nearest_open_due
 from layani.routing.sla_config import PolicyRule, SlaConfig, sla_config
@@ -357,16 +359,27 @@ def _escalate(breached: list[_Handled]) -> int:
             "targets": targets,
         }
         team = teams.get(policy.escalate_to_team_id or 0)
+        handed_to = raised_to = None
         try:
             if team is not None and conversation.team_id != team.pk:
                 assign(conversation, team=team, assignee=None, reason=reason, actor=None)
+                handed_to = team.name
                 done += 1
             if policy.raise_priority and conversation.priority < Priority.URGENT:
-                change_priority(
-                    conversation, priority=conversation.priority + 1, reason=reason, actor=None
-                )
+                raised = conversation.priority + 1
+                change_priority(conversation, priority=raised, reason=reason, actor=None)
+                raised_to = raised
                 done += 1
         except LayaniError:
             # A merged conversation cannot change: the breach stays recorded all the same.
             continue
+        if handed_to or raised_to:
+            record_escalation(
+                conversation,
+                policy_name=policy.name,
+                targets=targets,
+                team_name=handed_to,
+                raised_to=raised_to,
+                occurred_at=timezone.now(),
+            )
     return done

@@ -19,6 +19,7 @@ from layani.conversations.actions import TRANSITIONS
 from layani.conversations.message_display import message_body as display_body
 from layani.conversations.models import (
     ACTIVE_STATUSES,
+    ROUTING_EVENT_KINDS,
     Conversation,
     ConversationStatus,
     EventKind,
@@ -45,6 +46,7 @@ from layani.conversations.workspace_queries import (
     what_matters_history,
 )
 from layani.core.choices import Channel, Purpose
+from layani.routing.conversation_sla import conversation_sla_panel
 from layani.staff.permissions import Capability, can, staff_of
 
 PARTS = ("controls", "thread", "composer", "pinned", "side")
@@ -75,6 +77,8 @@ def describe_event(event: TimelineEvent) -> tuple[str, str]:
         return f"{_label(Priority, before)} → {_label(Priority, after)}", reason
     if kind == EventKind.ASSIGNED:
         return event.summary or _("Unassigned"), reason
+    if kind in ROUTING_EVENT_KINDS:  # the decision in words (routing/routing_events.py)
+        return reason or event.summary, ""
     if kind == EventKind.VISIT_LINKED:
         if event.visit is None:
             return _("Visit unlinked"), reason
@@ -247,6 +251,7 @@ def load_workspace(
             colleagues=people,
             teams=teams(user),
             visits=linkable_visits(user, c) if c.customer_id else [],
+            sla=conversation_sla_panel(c, now=timezone.now()),
         )
     if "thread" in ws.parts:
         extra["lines"] = thread_lines(thread)

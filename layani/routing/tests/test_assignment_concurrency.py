@@ -79,7 +79,7 @@ def test_concurrent_assignment_through_two_teams_never_overfills_an_agent():
     }
     # One assignment row per assigned conversation: nothing was assigned twice.
     assigned_rows = TimelineEvent.objects.filter(
-        kind=EventKind.ASSIGNED, details__routing__outcome="assigned"
+        kind=EventKind.AUTO_ASSIGNED, details__routing__outcome="assigned"
     ).values_list("conversation_id", flat=True)
     assert sorted(Counter(assigned_rows).values()) == [1] * (AGENTS * CHATS_EACH)
     assert connection.vendor == "postgresql"

@@ -45,9 +45,26 @@ def in_english():
         yield
 
 
+ROUTING_KINDS = (
+    EventKind.ASSIGNED,
+    EventKind.AUTO_ASSIGNED,
+    EventKind.ROUTED,
+    EventKind.ASSIGNMENT_HELD,
+)
+
+
+def continuity_rows(conversation):
+    return list(
+        TimelineEvent.objects.filter(
+            conversation=conversation,
+            kind__in=(EventKind.CONTINUITY_HONOURED, EventKind.CONTINUITY_BROKEN),
+        ).order_by("id")
+    )
+
+
 def routing_rows(conversation):
     return list(
-        TimelineEvent.objects.filter(conversation=conversation, kind=EventKind.ASSIGNED).order_by(
+        TimelineEvent.objects.filter(conversation=conversation, kind__in=ROUTING_KINDS).order_by(
             "occurred_at", "id"
         )
     )
@@ -81,6 +98,7 @@ def test_a_rule_sends_the_conversation_to_its_team_and_a_skilled_agent_with_the_
     assert conversation.team == complaints and conversation.assignee == sari
     assert result.rule_name == "Keluhan kartu"
     [row] = routing_rows(conversation)
+    assert row.kind == EventKind.AUTO_ASSIGNED
     assert row.summary == "Sari"
     reason = row.details["reason"]
     assert reason == result.explanation
@@ -197,6 +215,10 @@ def test_continuity_honoured_then_broken_with_a_recorded_reason():
     honoured = route_conversation(again)
     assert honoured.assignee_id == sari.pk
     assert "served this customer recently" in honoured.explanation
+    [kept] = continuity_rows(again)
+    assert kept.kind == EventKind.CONTINUITY_HONOURED
+    assert kept.details["reason"] == "Sari again: served this customer recently."
+    assert kept.details["staff"] == sari.pk and kept.details["source"] == "recent"
     # She goes on a break; the customer calls: Budi, and the break is recorded.
     from layani.routing.agent_status import set_agent_status
 
@@ -210,6 +232,14 @@ def test_continuity_honoured_then_broken_with_a_recorded_reason():
     assert row.details["routing"]["continuity_reason"] == "on_break"
     record = ContinuityRecord.objects.get(customer=customer)
     assert (record.honoured, record.broken, record.last_reason) == (1, 1, "on_break")
+    [broke] = continuity_rows(call)
+    assert broke.kind == EventKind.CONTINUITY_BROKEN
+    assert broke.details["reason"] == (
+        "Sari (served this customer recently) on a break: "
+        "continuity broken for this customer 1 time."
+    )
+    assert (broke.details["why"], broke.details["broken_count"]) == ("on_break", 1)
+    assert broke.details["assignee"] == budi.pk
 
 
 def test_the_preferred_staff_member_comes_first():
@@ -233,7 +263,9 @@ def test_continuity_waits_for_the_person_then_the_sweep_releases_it():
     assert held.explanation.startswith("Held for Rina until ")
     hold = AssignmentHold.objects.get(conversation=conversation)
     assert hold.staff == rina and hold.source == "preferred"
-    assert routing_rows(conversation)[-1].details["routing"]["outcome"] == "held"
+    held_row = routing_rows(conversation)[-1]
+    assert held_row.kind == EventKind.ASSIGNMENT_HELD
+    assert held_row.details["routing"]["outcome"] == "held"
     # Other agents are free, but the conversation stays reserved until the deadline.
     assert assign_waiting(team.pk) == 0
     assert release_due_holds() == 0

@@ -121,11 +121,13 @@ def test_going_offline_hands_open_work_on_to_the_team():
     assert change.reassigned == 2
     rows = list(
         TimelineEvent.objects.filter(
-            conversation=conversations[0], kind=EventKind.ASSIGNED
+            conversation=conversations[0],
+            kind__in=(EventKind.ASSIGNED, EventKind.AUTO_ASSIGNED),
         ).order_by("id")
     )
     assert rows[-2].details["reason"] == "Ayu went offline."
     assert rows[-1].details["reason"].startswith("Assigned to Budi: ")
+    assert (rows[-2].kind, rows[-1].kind) == (EventKind.ASSIGNED, EventKind.AUTO_ASSIGNED)
 
 
 @pytest.mark.django_db

@@ -82,11 +82,15 @@ def test_a_warning_before_and_an_escalation_at_the_breach_happen_once_each(
     assert conversation.team == desk
     assert conversation.assignee is None
     assert conversation.priority == 3
-    assert kinds(conversation)[-3:] == [
+    assert kinds(conversation)[-4:] == [
         SLA_BREACHED,
         EventKind.ASSIGNED,
         EventKind.PRIORITY_CHANGED,
+        EventKind.SLA_ESCALATED,
     ]
+    escalation = TimelineEvent.objects.get(conversation=conversation, kind=EventKind.SLA_ESCALATED)
+    assert escalation.details["team"] == desk.name
+    assert escalation.details["priority"] == 3
     reason = TimelineEvent.objects.get(conversation=conversation, kind=EventKind.PRIORITY_CHANGED)
     assert "SLA" in reason.details["reason"]
     assert "sla.breached" in agent_inbox.events()

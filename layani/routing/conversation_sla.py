@@ -1,0 +1,113 @@
+"""The SLA block of the conversation page: the policy that applies and each target's state
+in words an agent reads at a glance ("1 h 20 min left", "35 min late", "met at 09.12 WIB",
+"paused: waiting on the customer"), coloured like the inbox badges.
+
+Two queries whatever the conversation (the configuration version and the SLA row); the
+clock itself is the pure `sla_clock`, through `sla_queries.sla_view`.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from layani.conversations.models import Conversation
+from layani.core.formatting import format_local
+from layani.routing.models import ConversationSla
+from layani.routing.sla_clock import TargetStatus
+from layani.routing.sla_config import sla_config
+from layani.routing.sla_queries import BREACHED, WARNING, TargetView, sla_view
+
+TARGET_LABELS = {
+    "first_response": gettext_lazy("First response"),
+    "next_response": gettext_lazy("Next response"),
+    "resolution": gettext_lazy("Resolution"),
+}
+# The same colour classes as the inbox's due times: amber before a breach, red after.
+DUE_STATE = {WARNING: "soon", BREACHED: "overdue"}
+ORDER = ("first_response", "next_response", "resolution")
+
+
+def duration_words(delta: timedelta) -> str:
+    """`2 d 3 h`, `1 h 20 min`, `35 min` (never negative)."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 60 * 24)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    return ngettext("%(minutes)s min", "%(minutes)s min", minutes) % {"minutes": minutes}
+
+
+@dataclass(frozen=True)
+class SlaTargetLine:
+    """One target as the page shows it."""
+
+    target: str
+    label: str
+    status: str  # running / paused / met / breached
+    colour: str  # ok / warning / breached (the inbox badge's)
+    due_state: str  # later / soon / overdue (the inbox due time's CSS class)
+    text: str
+    minutes: int  # left while open, late once breached; 0 once met
+    due_at: datetime
+    due_local: str
+    met_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SlaPanel:
+    policy_name: str
+    paused_since: datetime | None
+    paused_local: str
+    targets: list[SlaTargetLine]
+    next_responses: int
+    next_response_breaches: int
+
+
+def _line(view: TargetView, zone: str) -> SlaTargetLine:
+    clock = {"time": format_local(view.met_at, zone, with_date=False)} if view.met_at else {}
+    if view.status == TargetStatus.MET:
+        text = _("met at %(time)s") % clock
+    elif view.met_at is not None:  # met, but after its due instant
+        text = _("met late at %(time)s") % clock
+    elif view.status == TargetStatus.BREACHED:
+        text = _("%(time)s late") % {"time": duration_words(view.late_by)}
+    else:
+        text = _("%(time)s left") % {"time": duration_words(view.time_left)}
+    return SlaTargetLine(
+        target=view.target,
+        label=str(TARGET_LABELS.get(view.target, view.target)),
+        status=view.status,
+        colour=view.colour,
+        due_state="later" if view.met_at is not None else DUE_STATE.get(view.colour, "later"),
+        text=text,
+        minutes=0 if view.met_at else int((view.late_by or view.time_left).total_seconds() // 60),
+        due_at=view.due_at,
+        due_local=format_local(view.due_at, zone),
+        met_at=view.met_at,
+    )
+
+
+def conversation_sla_panel(conversation: Conversation, *, now: datetime) -> SlaPanel | None:
+    """The SLA of a conversation the caller may already see (the page checked access);
+    None when no policy covers it."""
+    row = ConversationSla.objects.filter(pk=conversation.pk).first()
+    if row is None:
+        return None
+    view = sla_view(conversation, row, sla_config(), now)
+    if view.policy is None:
+        return None
+    zone = conversation.branch.timezone if conversation.branch else settings.TIME_ZONE
+    targets = sorted(view.targets, key=lambda t: ORDER.index(t.target))
+    return SlaPanel(
+        policy_name=view.policy.name,
+        paused_since=view.paused_since,
+        paused_local=format_local(view.paused_since, zone) if view.paused_since else "",
+        targets=[_line(t, zone) for t in targets],
+        next_responses=view.next_responses,
+        next_response_breaches=view.next_response_breaches,
+    )
