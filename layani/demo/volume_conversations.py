@@ -81,6 +81,7 @@ MESSAGE_COLUMNS = (
     "author_id",
     "created_at",
     "status_changed_at",
+    "meta",
 )
 EVENT_COLUMNS = (
     "kind",
@@ -329,6 +330,7 @@ class ConversationRows:
                         staff_id if beat.by_staff else None,
                         at,
                         changed,
+                        "{}",
                     )
                 )
                 events.append(

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from layani.channels.demo import seed_channel_accounts
 from layani.demo.bulk_load import analyze, is_postgresql
 from layani.demo.business import demo_business_exists
 from layani.demo.demo_seed import DEFAULT_SEED, create_base, seed_demo_history
@@ -91,6 +92,7 @@ class Command(BaseCommand):
         counts = seed_demo_history(
             business, roster, rng, messages_per_conversation=messages_per_conversation
         )
+        accounts = seed_channel_accounts()
         seconds = (timezone.now() - started).total_seconds()
         self.stdout.write(
             self.style.SUCCESS(
@@ -99,6 +101,10 @@ class Command(BaseCommand):
                 f"{counts.conversations} conversations ({counts.messages} messages), "
                 f"{counts.visits} visits."
             )
+        )
+        self.stdout.write(
+            "Channel accounts (replies go to the outbox; try `layani channel_sample whatsapp`): "
+            + ", ".join(f"/channels/{a.kind}/{a.key}/" for a in accounts)
         )
         self.stdout.write(
             f"Sign in with (password {DEMO_PASSWORD}): "
