@@ -249,6 +249,7 @@ def fill(scale: int) -> dict[str, Any]:
                     None,
                     created_at + timedelta(minutes=10 * (n + 1)),
                     None,
+                    "{}",
                 )
             )
         if len(rows) >= 20_000:
