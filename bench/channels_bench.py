@@ -1,8 +1,8 @@
 """Webhook intake and end-to-end processing on PostgreSQL + Redis (issue 5).
 
 Signed WhatsApp Cloud API webhooks (one text message each, 600 different customers, new
-and returning) are posted to a real server: uvicorn (`--workers 2`, DEBUG=0) with the
-Redis task queue.
+and returning) are posted to a real server laid out as the README's production section
+says: gunicorn (`--workers 4`, DEBUG=0) for HTTP, the Redis task queue.
 
 1. Intake: the background worker is stopped, so only "verify, store raw durably, enqueue,
    answer 200" is measured: latency of each acknowledged POST (closed loop, `--clients`
@@ -166,6 +166,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--webhooks", type=int, default=4000)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--http-workers", type=int, default=4)
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="layani-bench-channels-"))
     env = prepare(data_dir)
@@ -186,8 +187,8 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     server = start(
         [
-            sys.executable, "-m", "uvicorn", "layani.config.asgi:application",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+            sys.executable, "-m", "gunicorn", "layani.config.wsgi",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(args.http_workers),
             "--log-level", "warning",
         ],
         env,
