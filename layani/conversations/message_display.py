@@ -4,8 +4,7 @@ HTML-only email as its sanitised HTML."""
 
 import re
 
-from django.template.defaultfilters import linebreaks
-from django.utils.html import escape
+from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
