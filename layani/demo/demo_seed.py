@@ -22,6 +22,7 @@ from layani.demo import catalogue
 from layani.demo.business import Business, create_branches_and_services
 from layani.demo.demo_conversations import ConversationGenerator
 from layani.demo.demo_customers import CustomerGenerator, Window
+from layani.demo.demo_routing import DemoRouting, create_routing_config, run_demo_routing
 from layani.demo.demo_visits import VisitGenerator
 from layani.demo.staff_roster import Roster, create_roster
 
@@ -37,6 +38,7 @@ class DemoCounts:
     conversations: int = 0
     messages: int = 0
     visits: int = 0
+    routing: DemoRouting | None = None
 
 
 def create_base(rng: random.Random) -> tuple[Business, Roster]:
@@ -59,6 +61,8 @@ def seed_demo_history(
     window = Window(start=now - timedelta(days=HISTORY_DAYS), now=now)
     counts = DemoCounts()
     with transaction.atomic():
+        create_routing_config(business, roster, year=now.year)
+    with transaction.atomic():
         customers = CustomerGenerator(rng, window, roster).generate(DEMO_CUSTOMERS)
         counts.customers = len(customers)
     with transaction.atomic():
@@ -78,5 +82,7 @@ def seed_demo_history(
         counts.visits += visits.generate_today(catalogue.HOME_BRANCH_CODE, done=9, waiting=7)
         counts.visits += visits.generate_today(catalogue.SECOND_BRANCH_CODE, done=5, waiting=3)
         visits.save_ticket_sequences()
+    with transaction.atomic():
+        counts.routing = run_demo_routing(now)
     call_command("reindex", stdout=StringIO())
     return counts

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Max
+from django.utils import timezone
 
 from layani.branches.models import (
     Branch,
@@ -209,6 +210,38 @@ class TestDemoBusiness:
         ).exists()
         home = Branch.objects.get(code=catalogue.HOME_BRANCH_CODE)
         assert Visit.objects.filter(branch=home, status=VisitStatus.WAITING).count() >= 3
+
+    def test_routing_slas_and_agent_statuses_are_configured(self, demo: str) -> None:
+        from layani.routing.models import (
+            AgentPresence,
+            BusinessCalendar,
+            ConversationSla,
+            RoutingRule,
+            SlaPolicy,
+        )
+        from layani.routing.sla_queries import sla_badges
+
+        calendars = BusinessCalendar.objects.filter(branch__isnull=False)
+        assert calendars.count() == Branch.objects.count()
+        assert all(c.use_indonesian_holidays for c in calendars)
+        assert BusinessCalendar.objects.filter(is_default=True).count() == 1
+        assert SlaPolicy.objects.count() >= 4 and RoutingRule.objects.count() >= 3
+        statuses = set(AgentPresence.objects.values_list("status", flat=True))
+        assert {"online", "away", "on_break"} <= statuses
+        assert AgentPresence.objects.get(staff__user__username="agent").status == "online"
+        # Open conversations carry SLA state: the inbox shows coloured badges of each kind.
+        open_ones = list(
+            Conversation.objects.filter(status__in=["open", "pending"]).select_related("branch")
+        )
+        assert ConversationSla.objects.filter(conversation__in=open_ones).count() > 50
+        colours = {badge.colour for badge in sla_badges(open_ones, now=timezone.now()).values()}
+        assert {"ok", "breached"} <= colours
+        # The sweep and auto-assignment ran: breaches escalated, decisions explained.
+        events = TimelineEvent.objects
+        assert events.filter(kind=EventKind.SLA_BREACHED).exists()
+        assert events.filter(kind=EventKind.SLA_ESCALATED).exists()
+        reasons = events.filter(kind=EventKind.AUTO_ASSIGNED).values_list("details", flat=True)
+        assert any(d["reason"] and d["routing"]["load"] for d in reasons)
 
     def test_seeding_again_changes_nothing(self, demo: str) -> None:
         before = (Customer.objects.count(), Staff.objects.count(), Visit.objects.count())
