@@ -140,7 +140,7 @@ def create_sla_policies(business: Business) -> list[SlaPolicy]:
             warn_before_minutes=30,
         ),
     ]
-    return [SlaPolicy.objects.create(**spec) for spec in specs]  # type: ignore[arg-type]
+    return [SlaPolicy.objects.create(**spec) for spec in specs]
 
 
 def create_routing_rules(business: Business) -> list[RoutingRule]:
@@ -178,7 +178,7 @@ def create_routing_rules(business: Business) -> list[RoutingRule]:
         ),
         dict(name="Email ke Contact Center", position=60, channels=[Channel.EMAIL], team=centre),
     ]
-    return [RoutingRule.objects.create(**spec) for spec in specs]  # type: ignore[arg-type]
+    return [RoutingRule.objects.create(**spec) for spec in specs]
 
 
 def set_agent_statuses(roster: Roster) -> dict[str, int]:
