@@ -312,6 +312,38 @@
       refreshers[name]();
     }
 
+    // Typing, both ways (web chat): the customer's shows above the reply box for a few
+    // seconds; the agent's is sent at most every 3 s while they write a reply.
+    var typingHide = null;
+    listeners.push(function (event, p) {
+      if (event !== "conversation.typing" || p.conversation !== id) return;
+      var note = document.getElementById("customer-typing");
+      var composer = document.getElementById("composer");
+      if (!note && composer) {
+        note = document.createElement("p");
+        note.id = "customer-typing";
+        note.className = "typing-note muted small";
+        note.setAttribute("aria-live", "polite");
+        composer.parentNode.insertBefore(note, composer);
+      }
+      if (!note) return;
+      note.textContent = page.dataset.typingText || "…";
+      note.hidden = false;
+      clearTimeout(typingHide);
+      typingHide = setTimeout(function () { note.hidden = true; }, 4000);
+    });
+    var typingSentAt = 0;
+    document.addEventListener("input", function (event) {
+      var url = page.dataset.typingUrl;
+      var composer = document.getElementById("composer");
+      if (!url || event.target.id !== "compose-body") return;
+      if (composer && composer.dataset.mode === "note") return; // a note is not for the customer
+      if (Date.now() - typingSentAt < 3000) return;
+      typingSentAt = Date.now();
+      var token = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+      fetch(url, { method: "POST", headers: { "X-CSRFToken": token || "" }, credentials: "same-origin" });
+    });
+
     listeners.push(function (event, p) {
       if (event === "reconnected") {
         ["controls", "thread", "pinned", "side"].forEach(refresh);
