@@ -6,9 +6,11 @@ A rollback publishes nothing and enqueues nothing.
 from collections.abc import Callable
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from layani.core.publisher import run_on_publisher
 
 
 def publish_now(group: str, event_type: str, payload: dict[str, Any]) -> None:
@@ -16,7 +18,18 @@ def publish_now(group: str, event_type: str, payload: dict[str, Any]) -> None:
     if layer is None:
         return
     message = {"type": "layani.event", "event": event_type, "payload": payload}
-    async_to_sync(layer.group_send)(group, message)
+    if _outside_a_server(layer):
+        run_on_publisher(layer.group_send(group, message))
+    else:
+        async_to_sync(layer.group_send)(group, message)
+
+
+def _outside_a_server(layer: Any) -> bool:
+    """A Redis layer, called from plain synchronous code (no event loop behind this thread):
+    publish on the process's own loop instead of a new loop per call."""
+    if type(layer).__name__ == "InMemoryChannelLayer":
+        return False
+    return getattr(SyncToAsync.threadlocal, "main_event_loop", None) is None
 
 
 def publish_on_commit(group: str, event_type: str, payload: dict[str, Any]) -> None:
