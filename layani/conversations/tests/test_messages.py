@@ -1,6 +1,7 @@
 import pytest
 from django.db import transaction
 
+from layani.conversations import senders
 from layani.conversations.actions import (
     add_note,
     assign,
@@ -90,12 +91,15 @@ def test_a_sender_registered_for_the_channel_takes_the_reply(
     conversation, agent, django_capture_on_commit_callbacks
 ):
     handed: list[Message] = []
+    previous = senders._SENDERS.get("whatsapp")  # the channel adapter's, put back after
     register_sender("whatsapp", handed.append)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             message = reply(conversation, body_text="Halo", actor=agent)
     finally:
         unregister_sender("whatsapp")
+        if previous is not None:
+            register_sender("whatsapp", previous)
     assert [m.pk for m in handed] == [message.pk]
     assert not OutboxMessage.objects.exists()
 

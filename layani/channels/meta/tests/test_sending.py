@@ -105,7 +105,7 @@ def test_outside_the_window_without_a_template_the_agent_sees_why(whatsapp, grap
     assert graph_api.posts() == []
     sent.refresh_from_db()
     assert sent.delivery_status == DeliveryStatus.FAILED
-    assert "no template" in failure_reason(sent)
+    assert "tidak memiliki template" in failure_reason(sent)  # the agent reads Indonesian
 
 
 def test_a_refusal_from_meta_marks_the_reply_failed_with_meta_reason(whatsapp, graph_api, agent):
@@ -221,7 +221,7 @@ def test_messenger_after_7_days_nothing_is_sent_and_the_agent_sees_why(messenger
     assert graph_api.posts() == []
     sent.refresh_from_db()
     assert sent.delivery_status == DeliveryStatus.FAILED
-    assert "7 days" in failure_reason(sent)
+    assert "lebih dari 7 hari" in failure_reason(sent)
 
 
 def test_the_intake_acknowledgement_leaves_through_whatsapp(whatsapp, graph_api):
