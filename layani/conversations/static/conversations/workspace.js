@@ -354,6 +354,10 @@
         refresh("side");
         return;
       }
+      if ((event === "sla.warning" || event === "sla.breached") && p.id === id) {
+        refresh("controls"); // the SLA block: amber, then red
+        return;
+      }
       if (event.indexOf("conversation.") !== 0 && event.indexOf("message.") !== 0) return;
       if (event === "conversation.read") return;
       if (p.id === id) {
