@@ -19,7 +19,7 @@ from layani.demo import catalogue
 from layani.demo.bulk_load import insert_objects
 from layani.demo.business import Business
 from layani.demo.staff_roster import Roster
-from layani.routing.auto_assign import assign_waiting, teams_with_waiting_work
+from layani.routing.auto_assign import assign_waiting, route_conversation, teams_with_waiting_work
 from layani.routing.business_hours import WEEKDAYS
 from layani.routing.models import (
     AgentPresence,
@@ -48,10 +48,13 @@ STATUS_CYCLE = (
     AgentStatus.ONLINE,
     AgentStatus.OFFLINE,
 )
-AGENT_CAPACITY = {"phone": 1, "chat": 3, "email": 10}
-COMPLAINT_CAPACITY = {"phone": 1, "chat": 2, "email": 6}
+# Open work counts pending conversations too, and four months of demo history leave each
+# agent with a dozen or more: capacities sized so the demo's waiting work still finds room.
+AGENT_CAPACITY = {"phone": 10, "chat": 25, "email": 15}
+COMPLAINT_CAPACITY = {"phone": 6, "chat": 15, "email": 10}
 COMPLAINT_WORDS = ["kartu hilang", "blokir", "terpotong", "kecewa", "penipuan", "komplain"]
-ASSIGN_PER_TEAM = 40  # waiting conversations each team's auto-assignment looks at
+ASSIGN_PER_TEAM = 3  # the demo leaves work waiting too ("Belum ditugaskan" is not empty)
+ROUTE_FRESH = 12  # unrouted waiting conversations routed as if they had just arrived
 # SLA rows for the open conversations and those of the reports' default period (30 days):
 # older history has none, which keeps seeding fast (the clock costs ~1 ms a conversation).
 SLA_HISTORY_DAYS = 31
@@ -261,6 +264,14 @@ def run_demo_routing(now: datetime) -> DemoRouting:
     result = DemoRouting(sla_rows=apply_demo_slas(now))
     sweep = run_sla_sweep(now=now)
     result.warnings, result.breaches = sweep.warnings, sweep.breaches
+    # The newest waiting conversations nobody has routed yet go through the routing rules
+    # as if they had just arrived (team, then an online agent with room, explained).
+    fresh = Conversation.objects.filter(
+        assignee__isnull=True, team__isnull=True, status__in=ACTIVE_STATUSES
+    ).order_by("-created_at", "-id")[:ROUTE_FRESH]
+    for conversation in fresh:
+        if route_conversation(conversation).assignee_id is not None:
+            result.assigned += 1
     for team_id in teams_with_waiting_work():
         result.assigned += assign_waiting(team_id, limit=ASSIGN_PER_TEAM)
     return result

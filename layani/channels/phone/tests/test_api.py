@@ -70,7 +70,7 @@ def test_bad_callback_input_gets_field_errors(cti, agent):
     assert "source" in response.json()["error"]["fields"]
     response = post_json(client, "/api/v1/callbacks/", callback_payload(account_key="nope"))
     assert response.json()["error"]["fields"] == {
-        "account_key": ["No active phone account has this key."]
+        "account_key": ["Tidak ada akun telepon aktif dengan kunci ini."]
     }
     assert not CallbackRequest.objects.exists()
 

@@ -113,8 +113,8 @@ def test_attempts_until_the_maximum_then_not_reached(cti, agent):
     assert callback.attempts.count() == 2
     notes = callback.conversation.messages.filter(direction=Direction.NOTE)
     assert [n.body_text.splitlines()[0] for n in notes.order_by("id")] == [
-        "Callback attempt 1 of 2: Not reached",
-        "Callback attempt 2 of 2: Not reached",
+        "Percobaan telepon balik ke-1 dari 2: Tidak berhasil dihubungi",
+        "Percobaan telepon balik ke-2 dari 2: Tidak berhasil dihubungi",
     ]
 
 

@@ -55,7 +55,7 @@ def test_an_answered_call_lands_on_the_customers_phone_conversation_and_timeline
     assert conversation.customer == known_customer
     assert conversation.waiting_since is None  # answered on the phone
     inbound, answer = conversation.messages.order_by("created_at", "id")
-    assert inbound.body_text == "Incoming call, 3 min"
+    assert inbound.body_text == "Panggilan masuk, 3 mnt"  # as the agent reads it
     assert answer.direction == Direction.OUTBOUND
     assert answer.delivery_status == DeliveryStatus.DELIVERED
     event = TimelineEvent.objects.get(kind=EventKind.CALL)

@@ -36,7 +36,7 @@ def test_an_edit_is_its_own_message_pointing_at_the_original():
     assert event.kind == "edited"
     assert event.external_id == "511223344:101:edit:1795000300"
     assert event.meta["original_message_id"] == "511223344:101"
-    assert "belum bertambah" in event.text and "edited" in event.text
+    assert "belum bertambah" in event.text and "(diedit)" in event.text
 
 
 def test_a_photo_takes_the_largest_size_by_file_id():
