@@ -1,6 +1,7 @@
 """Test-wide setup: report what the run talks to, and refuse to run against a dead server."""
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -54,3 +55,18 @@ def _fresh_call_config() -> None:
     from layani.branches.call_config import forget_all
 
     forget_all()
+
+
+@pytest.fixture(autouse=True)
+def _channel_layer_of_this_test() -> Iterator[None]:
+    """On Redis, a layer instance keeps its receive state and locks bound to the event loop
+    that first used it; a websocket left receiving by one test's server (a dead loop) then
+    breaks the next test's ("Two event loops are trying to receive()"). Each test gets a
+    fresh instance. The in-memory layer keeps its groups in the instance and stays shared."""
+    from channels.layers import DEFAULT_CHANNEL_LAYER, InMemoryChannelLayer, channel_layers
+
+    if not isinstance(channel_layers[DEFAULT_CHANNEL_LAYER], InMemoryChannelLayer):
+        channel_layers.backends[DEFAULT_CHANNEL_LAYER] = channel_layers.make_backend(
+            DEFAULT_CHANNEL_LAYER
+        )
+    yield
