@@ -41,11 +41,7 @@ def handler_for(name: str) -> Handler | None:
 
 def load_adapters() -> None:
     for module in ADAPTER_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not module.startswith(exc.name):
-                raise  # a real import error inside an adapter
+        importlib.import_module(module)  # a broken or missing adapter fails at start-up
     from layani.channels import sending
 
     sending.register_senders()
