@@ -53,8 +53,10 @@ def _fresh_call_config() -> None:
     """Rolled-back tests reuse primary keys: never let one test see another's cached
     call-next configuration."""
     from layani.branches.call_config import forget_all
+    from layani.channels import accounts
 
     forget_all()
+    accounts.forget_all()
 
 
 @pytest.fixture(autouse=True)

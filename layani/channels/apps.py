@@ -9,6 +9,7 @@ class ChannelsConfig(AppConfig):
     verbose_name = _("Channels")
 
     def ready(self) -> None:
-        from layani.channels import registry
+        from layani.channels import accounts, registry
 
         registry.load_adapters()
+        accounts.connect_invalidation()

@@ -1,18 +1,39 @@
 """Store what a provider sent, durably, before answering it (the no-loss rule).
 
-`store` writes the raw request with its idempotency key and commits; only then is the
-background job queued and the provider answered 2xx. A request with a key already stored
-(a provider retry, a double POST) is counted on the first record and not stored again.
+`store` writes the raw request with its idempotency key in one statement
+(`INSERT ... ON CONFLICT DO NOTHING RETURNING id`), which commits on its own when no
+transaction is open; only then is the background job queued and the provider answered
+2xx. A request with a key already stored (a provider retry, a double POST) inserts
+nothing and is counted on the first record.
+
+The queue is a doorbell, not the record: when it cannot be reached the request is still
+stored and acknowledged, and the sweep (`processing.sweep`) processes it later.
 """
 
-from django.db import IntegrityError, transaction
+import logging
+
+from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from layani.channels.base import Adapter, RawRequest
-from layani.channels.models import ChannelAccount, InboundRecord
-from layani.core.events import enqueue_on_commit
+from layani.channels.models import ChannelAccount, InboundRecord, InboundStatus
+
+logger = logging.getLogger(__name__)
 
 MAX_KEY = 255
+
+_COLUMNS = (
+    "account",
+    "idempotency_key",
+    "received_at",
+    "headers",
+    "body",
+    "status",
+    "attempts",
+    "reason",
+    "duplicates",
+)
 
 
 def store(account: ChannelAccount, adapter: Adapter, request: RawRequest) -> InboundRecord | None:
@@ -26,17 +47,46 @@ def store_raw(
     account: ChannelAccount, key: str, body: bytes, headers: dict[str, str] | None = None
 ) -> InboundRecord | None:
     """Store one inbound item (also used by pollers such as IMAP, which have no request)."""
+    record = InboundRecord(
+        account=account,
+        idempotency_key=key[:MAX_KEY],
+        received_at=timezone.now(),
+        headers=headers or {},
+        body=body,
+        status=InboundStatus.RECEIVED,
+    )
+    record.pk = _insert_once(record)
+    if record.pk is None:
+        first = InboundRecord.objects.filter(account=account, idempotency_key=key[:MAX_KEY])
+        first.update(duplicates=F("duplicates") + 1)
+        return None
+    transaction.on_commit(lambda: ring(record.pk))
+    return record
+
+
+def ring(record_id: int) -> None:
+    """Queue the record's processing; a queue that is down leaves it to the sweep."""
     from layani.channels.tasks import process_inbound
 
     try:
-        with transaction.atomic():
-            record = InboundRecord.objects.create(
-                account=account, idempotency_key=key[:MAX_KEY], headers=headers or {}, body=body
-            )
-            enqueue_on_commit(process_inbound, record.pk)
-    except IntegrityError:
-        InboundRecord.objects.filter(account=account, idempotency_key=key[:MAX_KEY]).update(
-            duplicates=F("duplicates") + 1
-        )
-        return None
-    return record
+        process_inbound(record_id)
+    except Exception:
+        logger.exception("inbound record %s stored, not queued: the sweep will take it", record_id)
+
+
+def _insert_once(record: InboundRecord) -> int | None:
+    """One statement: the new row's id, or None when the key is stored already."""
+    meta = InboundRecord._meta
+    fields = [field for name in _COLUMNS for field in meta.concrete_fields if field.name == name]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    values = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+        f"VALUES ({', '.join(['%s'] * len(values))}) "
+        f"ON CONFLICT DO NOTHING RETURNING {quote(str(meta.pk.column))}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])

@@ -9,9 +9,9 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from layani.channels.accounts import active_account
 from layani.channels.base import RawRequest, Rejected
 from layani.channels.intake import store
-from layani.channels.models import ChannelAccount
 from layani.channels.registry import adapter_for
 
 
@@ -32,7 +32,7 @@ def raw_request(request: HttpRequest) -> RawRequest:
 
 @csrf_exempt
 def webhook(request: HttpRequest, kind: str, key: str) -> HttpResponse:
-    account = ChannelAccount.objects.filter(kind=kind, key=key, is_active=True).first()
+    account = active_account(kind, key)
     adapter = adapter_for(kind)
     if account is None or adapter is None:
         return _error(404, "unknown_account", "No active channel account at this address.")

@@ -23,19 +23,28 @@ def record_event(
     details: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
 ) -> TimelineEvent:
-    if branch is None:
-        branch = getattr(visit, "branch", None) or getattr(conversation, "branch", None)
-    if customer is None:
-        customer = getattr(conversation, "customer", None) or getattr(visit, "customer", None)
+    # Ids, not objects: reading `conversation.customer` would load a row only to name it.
+    branch_id = _id(branch) or _attr_id(visit, "branch_id") or _attr_id(conversation, "branch_id")
+    customer_id = (
+        _id(customer) or _attr_id(conversation, "customer_id") or _attr_id(visit, "customer_id")
+    )
     return TimelineEvent.objects.create(
         kind=kind,
         occurred_at=occurred_at or timezone.now(),
-        customer=customer,
+        customer_id=customer_id,
         conversation=conversation,
         visit=visit,
         message=message,
-        branch=branch,
+        branch_id=branch_id,
         actor=actor if isinstance(actor, User) else None,
         summary=summary[:500],
         details=details or {},
     )
+
+
+def _id(instance: Any) -> Any:
+    return None if instance is None else getattr(instance, "pk", instance)
+
+
+def _attr_id(instance: Any, name: str) -> Any:
+    return None if instance is None else getattr(instance, name, None)

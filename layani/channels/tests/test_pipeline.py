@@ -233,3 +233,65 @@ def test_a_demo_account_sends_through_the_outbox_and_never_reaches_the_provider(
     assert outbox.recipient
     sent.refresh_from_db()
     assert sent.delivery_status == DeliveryStatus.SENT
+
+
+def test_a_queue_that_cannot_be_reached_loses_nothing(sample):
+    """Redis down at the moment of intake: the record is stored and the provider answered
+    (it must not retry a request we have); the sweep processes it later."""
+    from huey.storage import RedisStorage
+
+    HUEY.immediate = False
+    working = HUEY.storage
+    HUEY.storage = RedisStorage(HUEY.name, url="redis://127.0.0.1:1/0")  # nothing listens
+    try:
+        response = post(Client(), MESSAGE)
+    finally:
+        HUEY.storage = working
+        HUEY.immediate = True
+    assert response.status_code == 200
+    assert response.json() == {"status": "received"}
+    assert InboundRecord.objects.get().status == InboundStatus.RECEIVED
+    assert processing.sweep(timezone.now() + timedelta(minutes=1)) == 1
+    assert Message.objects.get(direction=Direction.INBOUND).body_text == "Halo, kartu saya"
+
+
+def test_intake_is_one_statement_per_webhook_once_the_account_is_known(
+    sample, django_assert_num_queries
+):
+    HUEY.immediate = False  # count the intake alone, not the processing queued with it
+    try:
+        client = Client()
+        post(client, MESSAGE)
+        with django_assert_num_queries(1):
+            assert post(client, {**MESSAGE, "id": "m-2"}).json() == {"status": "received"}
+        with django_assert_num_queries(2):  # a repeat: the insert finds it, the count moves
+            assert post(client, {**MESSAGE, "id": "m-2"}).json() == {"status": "duplicate"}
+    finally:
+        HUEY.flush()
+        HUEY.immediate = True
+    assert InboundRecord.objects.get(idempotency_key="m-2").duplicates == 1
+
+
+def test_an_account_switched_off_stops_taking_webhooks_at_once(sample):
+    account, _adapter = sample
+    client = Client()
+    assert post(client, MESSAGE).status_code == 200
+    account.is_active = False
+    account.save()  # the admin's save: this process forgets its copy
+    assert post(client, {**MESSAGE, "id": "m-2"}).status_code == 404
+    account.is_active = True
+    account.save()
+    assert post(client, {**MESSAGE, "id": "m-3"}).status_code == 200
+    assert InboundRecord.objects.count() == 2
+
+
+def test_another_process_s_change_applies_once_the_kept_copy_expires(sample, monkeypatch):
+    from layani.channels import accounts
+
+    account, _adapter = sample
+    assert accounts.active_account("webchat", "sample-1") == account
+    # A change made elsewhere (another process, a bulk update): no signal reaches this one.
+    ChannelAccount.objects.filter(pk=account.pk).update(is_active=False)
+    assert accounts.active_account("webchat", "sample-1") == account  # kept for a moment
+    monkeypatch.setattr(accounts, "MAX_AGE_SECONDS", 0.0)
+    assert accounts.active_account("webchat", "sample-1") is None

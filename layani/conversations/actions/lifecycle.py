@@ -515,6 +515,9 @@ def receive_inbound_message(
         if outcome == "created":
             conversation_event(CONVERSATION_CREATED, conversation)
         conversation_event(MESSAGE_CREATED, conversation, message=message, changes=changes)
-        if conversation.assignee_id is None:
-            route_after_commit(conversation.pk)  # routing rules and auto-assignment
+        if conversation.assignee_id is None and outcome != "appended":
+            # Routing rules and auto-assignment, once per new or reopened conversation: a
+            # further message to one still waiting is picked up with it (when an agent
+            # frees up, comes online, or by the minute's sweep), not routed again.
+            route_after_commit(conversation.pk)
     return Inbound(conversation=conversation, message=message, outcome=outcome)
