@@ -60,6 +60,18 @@ def _fresh_call_config() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _own_rate_limits() -> Iterator[None]:
+    """Rate-limit counters live in the cache, which outlives a test: each test counts its
+    own requests."""
+    import uuid
+
+    from django.test import override_settings
+
+    with override_settings(RATELIMIT_CACHE_PREFIX=f"rl:{uuid.uuid4().hex[:12]}:"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _channel_layer_of_this_test() -> Iterator[None]:
     """On Redis, a layer instance keeps its receive state and locks bound to the event loop
     that first used it; a websocket left receiving by one test's server (a dead loop) then

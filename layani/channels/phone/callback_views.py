@@ -3,15 +3,49 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
 
 from layani.channels.models import AccountKind, ChannelAccount
 from layani.channels.phone.callbacks import CallbackDetails, request_callback, window_text
 from layani.channels.phone.forms import CallbackForm
 from layani.channels.phone.models import CallbackSource
 from layani.core.errors import InvalidInput
+from layani.customers.identities import normalise_phone
 
 PHONE_KINDS = (AccountKind.CTI, AccountKind.TWILIO)
+
+# A public form: a script must not fill the callback queue, nor have one number called over
+# and over. Per sender address and per number, counted in the shared cache (Redis).
+REQUESTS_PER_ADDRESS = "20/h"
+REQUESTS_PER_NUMBER = "3/h"
+
+
+def _number_key(phone: str) -> str:
+    """One key per number however it is written (0812..., +62 812..., 62-812-...)."""
+    try:
+        return normalise_phone(phone, field="phone")
+    except InvalidInput:
+        return "".join(ch for ch in phone if ch.isdigit())
+
+
+def _too_many(request: HttpRequest, account: ChannelAccount, phone: str) -> bool:
+    by_address = is_ratelimited(
+        request,
+        group=f"callback-form:{account.pk}",
+        key="ip",
+        rate=REQUESTS_PER_ADDRESS,
+        increment=True,
+    )
+    by_number = is_ratelimited(
+        request,
+        group=f"callback-number:{account.pk}",
+        key=lambda _group, _request: _number_key(phone),
+        rate=REQUESTS_PER_NUMBER,
+        increment=True,
+    )
+    return by_address or by_number
 
 
 @require_http_methods(["GET", "POST"])
@@ -28,6 +62,20 @@ def callback_form(request: HttpRequest, key: str) -> HttpResponse:
         form = CallbackForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
+            if _too_many(request, account, data["phone"]):
+                form.add_error(
+                    None,
+                    _(
+                        "We have received several callback requests from you or for this "
+                        "number already. Please try again in an hour, or call us."
+                    ),
+                )
+                return render(
+                    request,
+                    "phone/callback_form.html",
+                    {"form": form, "account": account},
+                    status=429,
+                )
             try:
                 callback = request_callback(
                     CallbackDetails(

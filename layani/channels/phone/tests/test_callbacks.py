@@ -151,3 +151,18 @@ def test_an_outgoing_call_to_the_number_counts_as_an_attempt(cti, post_cti, ring
     assert callback.status == CallbackStatus.REACHED
     assert [a.outcome for a in callback.attempts.all()] == ["not_reached", "reached"]
     assert callback.attempts.last().by == ringing_agent.staff
+
+
+def test_the_public_form_refuses_a_flood_for_one_number_and_keeps_what_it_had(cti):
+    client = Client()
+    for written in ("0812 1111 2222", "+62 812-1111-2222", "6281211112222"):
+        answer = client.post("/channels/calls/callback/pbx-jkt/", form_data(phone=written))
+        assert answer.status_code == 201
+    response = client.post("/channels/calls/callback/pbx-jkt/", form_data(phone="08121111 2222"))
+    assert response.status_code == 429
+    assert "Silakan coba lagi dalam satu jam" in response.content.decode()
+    assert CallbackRequest.objects.count() == 3
+    # Another number from the same address is still taken.
+    other = client.post("/channels/calls/callback/pbx-jkt/", form_data(phone="0813 3333 4444"))
+    assert other.status_code == 201
+    assert CallbackRequest.objects.count() == 4
