@@ -1,5 +1,7 @@
 """Who wrote: recognise the sender by their channel identity, or record a new customer."""
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from layani.channels.events import Sender
@@ -46,7 +48,7 @@ def customer_for_sender(sender: Sender) -> Customer:
     if found is not None:
         return found
     value = normalised(sender)
-    name = " ".join(sender.name.split())[:200] or _("Customer %(contact)s") % {"contact": value}
+    name = " ".join(sender.name.split())[:200] or placeholder_name(value)
     try:
         return create_customer(
             CustomerDetails.from_values(
@@ -60,6 +62,20 @@ def customer_for_sender(sender: Sender) -> Customer:
         if found is None:
             raise
         return found
+
+
+def placeholder_name(value: str) -> str:
+    """The name of a customer the channel told us nothing about, until someone knows better."""
+    return _("Customer %(contact)s") % {"contact": value}
+
+
+def has_placeholder_name(customer: Customer, value: str) -> bool:
+    """Still named by their address, in any of the interface's languages?"""
+    names = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names.add(placeholder_name(value))
+    return customer.full_name in names
 
 
 def valid_sender(sender: Sender) -> bool:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -44,6 +45,8 @@ class GraphServer:
     base: str = ""
     version: str = "v21.0"
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    # Messenger / Instagram user profiles by id (`GET /{version}/{id}?fields=...`).
+    profiles: dict[str, dict[str, str]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     failures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -110,6 +113,17 @@ def _handler(server: GraphServer) -> type[BaseHTTPRequestHandler]:
                         "id": parts[1],
                     },
                 )
+            elif len(parts) == 2 and parts[0] == server.version:
+                user_id, _sep, query = parts[1].partition("?")
+                if user_id in server.profiles:
+                    fields = parse_qs(query).get("fields", [""])[0].split(",")
+                    profile = server.profiles[user_id]
+                    known = {name: profile[name] for name in fields if name in profile}
+                    self._answer(200, {"id": user_id} | known)
+                else:
+                    self._answer(
+                        400, {"error": {"message": "Unsupported get request.", "code": 100}}
+                    )
             else:
                 self._answer(404, {"error": {"message": "Unsupported get request.", "code": 100}})
 

@@ -68,6 +68,16 @@ def checked(response: httpx.Response) -> dict[str, Any]:
     raise SendFailed(reason)
 
 
+def get_json(account: ChannelAccount, path: str, params: dict[str, str]) -> dict[str, Any]:
+    try:
+        response = httpx.get(
+            api_url(account, path), params=params, headers=auth_headers(account), timeout=TIMEOUT
+        )
+    except httpx.HTTPError as exc:
+        raise GraphUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    return checked(response)
+
+
 def post_json(account: ChannelAccount, path: str, payload: dict[str, Any]) -> dict[str, Any]:
     try:
         response = httpx.post(

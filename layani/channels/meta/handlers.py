@@ -1,11 +1,11 @@
-"""The Meta package's own events: fetching media after a message is stored, and
-Messenger / Instagram watermarks ("everything we sent before this moment was read")."""
+"""The Meta package's own events: fetching media after a message is stored, naming a new
+Messenger / Instagram sender, and watermarks ("everything we sent before this moment was read")."""
 
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from layani.channels.events import CustomEvent
-from layani.channels.meta.parsing import FETCH_MEDIA, WATERMARK
+from layani.channels.meta.parsing import FETCH_MEDIA, LOOKUP_PROFILE, WATERMARK
 from layani.conversations.actions import update_delivery_status
 from layani.conversations.models import DeliveryStatus, Direction, Message
 from layani.core.events import enqueue_on_commit
@@ -65,8 +65,22 @@ def apply_watermark(account: "ChannelAccount", record: "InboundRecord", event: C
         update_delivery_status(message, status=status, at=at)
 
 
+def lookup_profile(account: "ChannelAccount", record: "InboundRecord", event: CustomEvent) -> None:
+    from layani.channels.customers import normalised
+    from layani.channels.events import Sender
+    from layani.channels.meta.profiles import should_ask
+    from layani.channels.meta.tasks import name_new_sender
+
+    identity = str(event.data["identity"])
+    sender_id = normalised(Sender(kind=identity, value=str(event.data["sender"])))
+    customer_id = should_ask(account, identity, sender_id)
+    if customer_id is not None:
+        enqueue_on_commit(name_new_sender, account.pk, customer_id, identity, sender_id)
+
+
 def register() -> None:
     from layani.channels.registry import register_handler
 
     register_handler(FETCH_MEDIA, fetch_media)
     register_handler(WATERMARK, apply_watermark)
+    register_handler(LOOKUP_PROFILE, lookup_profile)

@@ -27,6 +27,8 @@ from layani.channels.events import (
 FETCH_MEDIA = "meta.fetch_media"
 # Messenger/Instagram "everything before this moment was delivered/read".
 WATERMARK = "meta.watermark"
+# Messenger and Instagram send only an id: the sender's name is asked of the Graph API.
+LOOKUP_PROFILE = "meta.lookup_profile"
 
 WHATSAPP_MEDIA = ("image", "document", "audio", "video", "sticker")
 WHATSAPP_STATUSES = {"sent": "sent", "delivered": "delivered", "read": "read", "failed": "failed"}
@@ -232,8 +234,9 @@ def _page_item(item: dict[str, Any], identity: str) -> list[Event]:
         return [Ignored("echo of our own message")]
     if not sender_id:
         raise Unparseable(f"{identity} event without a sender id")
+    lookup = CustomEvent(LOOKUP_PROFILE, {"identity": identity, "sender": sender_id})
     if message:
-        return _page_message(message, sender, at)
+        return [*_page_message(message, sender, at), lookup]
     if "postback" in item:
         postback = _dict(item.get("postback"))
         external_id = str(postback.get("mid") or _digest("postback", sender_id, item))
@@ -245,7 +248,8 @@ def _page_item(item: dict[str, Any], identity: str) -> list[Event]:
                 kind="postback",
                 received_at=at,
                 meta={"payload": str(postback.get("payload", ""))},
-            )
+            ),
+            lookup,
         ]
     if "reaction" in item:
         reaction = _dict(item.get("reaction"))

@@ -9,7 +9,7 @@ import pytest
 
 from layani.channels.base import Unparseable
 from layani.channels.events import CustomEvent, DeliveryUpdate, Ignored, IncomingMessage
-from layani.channels.meta.parsing import FETCH_MEDIA, WATERMARK, load, parse
+from layani.channels.meta.parsing import FETCH_MEDIA, LOOKUP_PROFILE, WATERMARK, load, parse
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -149,10 +149,14 @@ def test_messenger_text_postback_reaction_and_echo():
 
 
 def test_messenger_attachment_comes_by_url():
-    message, fetch = parse(fixture("messenger_image.json"), "messenger")
+    message, fetch, lookup = parse(fixture("messenger_image.json"), "messenger")
     assert isinstance(message, IncomingMessage) and message.kind == "image"
     assert message.attachments[0].media_ref == "GRAPH_BASE/cdn/fb-photo-1"
     assert isinstance(fetch, CustomEvent) and fetch.name == FETCH_MEDIA
+    # The sender's name is asked after their message is stored.
+    assert lookup == CustomEvent(
+        LOOKUP_PROFILE, {"identity": "messenger", "sender": "24680135792468013"}
+    )
 
 
 def test_messenger_delivery_by_mids_and_read_by_watermark():
