@@ -50,8 +50,11 @@ class GraphServer:
     received: list[Received] = field(default_factory=list)
     failures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    passes: int = 0
 
-    def fail_next(self, status: int, error: dict[str, Any]) -> None:
+    def fail_next(self, status: int, error: dict[str, Any], *, after: int = 0) -> None:
+        """Answer a POST with this error, after letting `after` POSTs through."""
+        self.passes = after
         self.failures.append((status, {"error": error}))
 
     def posts(self, suffix: str = "/messages") -> list[Received]:
@@ -131,7 +134,9 @@ def _handler(server: GraphServer) -> type[BaseHTTPRequestHandler]:
             received = self._record()
             if not self._authorised():
                 return
-            if server.failures:
+            if server.failures and server.passes > 0:
+                server.passes -= 1
+            elif server.failures:
                 status, error = server.failures.pop(0)
                 self._answer(status, error)
                 return

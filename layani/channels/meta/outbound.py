@@ -7,6 +7,8 @@ account's default template outside it. Messenger / Instagram: `RESPONSE` within 
 """
 
 import json
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.utils import timezone
@@ -28,6 +30,9 @@ from layani.conversations.recipients import address_for
 _WHATSAPP_MEDIA_TYPES = (("image/", "image"), ("video/", "video"), ("audio/", "audio"))
 _PAGE_MEDIA_TYPES = _WHATSAPP_MEDIA_TYPES
 MAX_TEXT = 4096
+
+# One customer-visible message of a reply: a stable key and how to send it (-> provider id).
+Part = tuple[str, Callable[[], str]]
 
 
 def recipient_of(message: Message, channel: str) -> str:
@@ -59,16 +64,21 @@ def send_whatsapp(account: ChannelAccount, message: Message) -> str:
         "recipient_type": "individual",
         "to": to,
     }
-    if not window.is_open:
-        payloads = [base | template_content(account, message)]
-    else:
-        payloads = [base | part for part in whatsapp_content(account, message)]
-    message_ids = []
-    for payload in payloads:
-        answer = graph.post_json(account, f"{phone_number_id}/messages", payload)
+    path = f"{phone_number_id}/messages"
+
+    def post(content: dict[str, Any]) -> str:
+        answer = graph.post_json(account, path, base | content)
         sent = answer.get("messages") or [{}]
-        message_ids.append(str(sent[0].get("id", "")))
-    return message_ids[-1]
+        return str(sent[0].get("id", ""))
+
+    if not window.is_open:
+        parts: list[Part] = [("template", lambda: post(template_content(account, message)))]
+    else:
+        parts = [
+            (key, partial(_post_built, post, build))
+            for key, build in whatsapp_content(account, message)
+        ]
+    return send_once_each(message, parts)
 
 
 def template_content(account: ChannelAccount, message: Message) -> dict[str, Any]:
@@ -107,44 +117,78 @@ def template_content(account: ChannelAccount, message: Message) -> dict[str, Any
     return {"type": "template", "template": template}
 
 
-def whatsapp_content(account: ChannelAccount, message: Message) -> list[dict[str, Any]]:
+def _post_built(post: Callable[[dict[str, Any]], str], build: Callable[[], dict[str, Any]]) -> str:
+    return post(build())
+
+
+def whatsapp_content(
+    account: ChannelAccount, message: Message
+) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
     """One WhatsApp message per attachment (the first one carries the text as caption), or
-    one text message."""
-    attachments = [a for a in message.attachments.all() if a.file]
+    one text message; each built (its file uploaded) only when it is sent."""
+    attachments = [a for a in message.attachments.order_by("pk") if a.file]
     text = message.body_text.strip()
+    text_part = {"type": "text", "text": {"preview_url": False, "body": text[:MAX_TEXT]}}
     if not attachments:
-        return [{"type": "text", "text": {"preview_url": False, "body": text[:MAX_TEXT]}}]
-    parts: list[dict[str, Any]] = []
-    captioned = False
-    for number, attachment in enumerate(attachments):
-        kind = next(
-            (
-                t
-                for prefix, t in _WHATSAPP_MEDIA_TYPES
-                if attachment.content_type.startswith(prefix)
-            ),
-            "document",
-        )
-        with attachment.file.open("rb") as handle:
-            content = handle.read()
-        uploaded = graph.post_file(
-            account,
-            f"{account.setting('phone_number_id')}/media",
-            fields={"messaging_product": "whatsapp", "type": attachment.content_type},
-            filename=attachment.filename,
-            content=content,
-            content_type=attachment.content_type,
-        )
-        media: dict[str, Any] = {"id": str(uploaded.get("id", ""))}
-        if number == 0 and text and kind != "audio":
-            media["caption"] = text[:1024]
-            captioned = True
-        if kind == "document":
-            media["filename"] = attachment.filename
-        parts.append({"type": kind, kind: media})
+        return [("text", lambda: text_part)]
+    kinds = [_whatsapp_kind(attachment) for attachment in attachments]
+    captioned = bool(text) and kinds[0] != "audio"
+    parts: list[tuple[str, Callable[[], dict[str, Any]]]] = []
     if text and not captioned:
-        parts.insert(0, {"type": "text", "text": {"preview_url": False, "body": text[:MAX_TEXT]}})
+        parts.append(("text", lambda: text_part))
+    for number, (attachment, kind) in enumerate(zip(attachments, kinds, strict=True)):
+        caption = text[:1024] if number == 0 and captioned else ""
+
+        def build(attachment=attachment, kind=kind, caption=caption) -> dict[str, Any]:
+            return _whatsapp_media(account, attachment, kind, caption)
+
+        parts.append((f"attachment:{attachment.pk}", build))
     return parts
+
+
+def _whatsapp_kind(attachment: MessageAttachment) -> str:
+    return next(
+        (t for prefix, t in _WHATSAPP_MEDIA_TYPES if attachment.content_type.startswith(prefix)),
+        "document",
+    )
+
+
+def _whatsapp_media(
+    account: ChannelAccount, attachment: MessageAttachment, kind: str, caption: str
+) -> dict[str, Any]:
+    """Upload the file, then the message content that shows it."""
+    with attachment.file.open("rb") as handle:
+        content = handle.read()
+    uploaded = graph.post_file(
+        account,
+        f"{account.setting('phone_number_id')}/media",
+        fields={"messaging_product": "whatsapp", "type": attachment.content_type},
+        filename=attachment.filename,
+        content=content,
+        content_type=attachment.content_type,
+    )
+    media: dict[str, Any] = {"id": str(uploaded.get("id", ""))}
+    if caption:
+        media["caption"] = caption
+    if kind == "document":
+        media["filename"] = attachment.filename
+    return {"type": kind, kind: media}
+
+
+def send_once_each(message: Message, parts: list[Part]) -> str:
+    """Send the parts of one reply in order, each at most once: a part that went out is
+    written onto the message at once (`meta["sent_parts"]`), so a retry after a later part
+    failed sends only what is missing. Returns the provider's id of the last part."""
+    done: dict[str, str] = dict((message.meta or {}).get("sent_parts") or {})
+    ids = []
+    for key, send_part in parts:
+        if key not in done:
+            done[key] = send_part()
+            if len(parts) > 1:
+                message.meta = {**(message.meta or {}), "sent_parts": done}
+                Message.objects.filter(pk=message.pk).update(meta=message.meta)
+        ids.append(done[key])
+    return ids[-1]
 
 
 # --- Messenger and Instagram --------------------------------------------------------------
@@ -170,18 +214,24 @@ def send_page(account: ChannelAccount, message: Message) -> str:
             % {"channel": channel}
         )
     sender = str(account.setting("page_id") or account.setting("ig_user_id") or "me")
-    message_ids = [
-        send_page_attachment(account, f"{sender}/messages", payload, attachment)
-        for attachment in message.attachments.all()
+    path = f"{sender}/messages"
+    parts: list[Part] = [
+        (
+            f"attachment:{attachment.pk}",
+            partial(send_page_attachment, account, path, payload, attachment),
+        )
+        for attachment in message.attachments.order_by("pk")
         if attachment.file
     ]
     text = message.body_text.strip()
-    if text or not message_ids:
-        answer = graph.post_json(
-            account, f"{sender}/messages", payload | {"message": {"text": text[:2000]}}
-        )
-        message_ids.append(str(answer.get("message_id", "")))
-    return message_ids[-1]
+
+    def send_text() -> str:
+        answer = graph.post_json(account, path, payload | {"message": {"text": text[:2000]}})
+        return str(answer.get("message_id", ""))
+
+    if text or not parts:
+        parts.append(("text", send_text))
+    return send_once_each(message, parts)
 
 
 def send_page_attachment(

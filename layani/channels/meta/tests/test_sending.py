@@ -261,3 +261,35 @@ def test_messenger_reply_with_a_photo_uploads_it_then_sends_the_text(messenger, 
         "message": {"text": "Ini denah cabangnya"},
     }
     assert external_id == "m_2"
+
+
+def test_a_retry_after_a_part_failed_sends_only_the_parts_still_missing(whatsapp, graph_api):
+    """A reply with two photos is two WhatsApp messages. The second fails with a 500; the
+    worker's retry must not show the customer the first photo twice."""
+    inbound = customer_wrote(whatsapp, ago=timedelta(minutes=5))
+    message = Message.objects.create(
+        conversation=inbound.conversation,
+        channel="whatsapp",
+        direction=Direction.OUTBOUND,
+        body_text="Ini dua foto kartunya",
+    )
+    for name in ("depan.jpg", "belakang.jpg"):
+        attachment = MessageAttachment(
+            message=message, filename=name, content_type="image/jpeg", size=4
+        )
+        attachment.file.save(name, ContentFile(b"\xff\xd8\xff\xe0"), save=True)
+    # Upload 1, message 1, upload 2 go through; message 2 meets a server error.
+    graph_api.fail_next(500, {"message": "Service temporarily unavailable", "code": 2}, after=3)
+    with pytest.raises(GraphUnavailable):
+        outbound.send(whatsapp, message)
+    first_photo, refused = (r.json()["image"] for r in graph_api.posts())
+    assert first_photo["caption"] == "Ini dua foto kartunya" and "caption" not in refused
+    message.refresh_from_db()
+    external_id = outbound.send(whatsapp, message)  # the worker's retry
+    images = [r.json()["image"] for r in graph_api.posts()]
+    # The server saw: photo 1 (delivered), photo 2 (refused), photo 2 again. Photo 1 once.
+    assert len(images) == 3
+    assert [i for i in images if i.get("caption")] == [first_photo]
+    assert external_id.startswith("wamid.OUT")
+    message.refresh_from_db()
+    assert len(message.meta["sent_parts"]) == 2
