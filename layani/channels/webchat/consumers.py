@@ -1,7 +1,8 @@
 """The visitor's side of a web chat: one websocket per open widget, at `/ws/chat/<key>/`.
 
 Only pages of the account's allowed origins may open it (checked here: the staff sockets'
-allowed-hosts check does not apply, a business's site is another host). The widget sends
+allowed-hosts check does not apply, a business's site is another host). The widget first
+sends `{"type": "hello", "token", "lang"}` (its token from an earlier visit, if any), then
 `{"type": "message", "text", "client_id"}`, `{"type": "typing"}` and
 `{"type": "identify", "name", "email", "phone"}`; it hears `welcome` (token, history,
 whether someone is online), `ack` once a message is stored, `message` (an agent's reply),
@@ -10,7 +11,6 @@ whether someone is online), `ack` once a message is stored, `message` (an agent'
 
 import time
 from typing import Any
-from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -57,16 +57,19 @@ class WebchatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)  # before accept: the handshake is refused (403)
             return
         self.account = account
-        query = parse_qs(self.scope.get("query_string", b"").decode())
-        token = (query.get("token") or [""])[0]
-        self.language = "en" if (query.get("lang") or [""])[0] == "en" else "id"
-        welcome = await database_sync_to_async(self._start)(token)
+        await self.accept()
+        # The visitor's token comes in the first message ("hello"), never in the address:
+        # addresses end up in proxy and server logs.
+
+    async def _hello(self, content: dict[str, Any]) -> None:
+        self.language = "en" if content.get("lang") == "en" else "id"
+        token = content.get("token")
+        welcome = await database_sync_to_async(self._start)(token if isinstance(token, str) else "")
         self.groups_joined.append(self.visitor.group)
-        if account.team_id is not None:
-            self.groups_joined.append(team_presence_group(account.team_id))
+        if self.account.team_id is not None:
+            self.groups_joined.append(team_presence_group(self.account.team_id))
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
         await self.send_json(welcome)
 
     def _start(self, token: str) -> dict[str, Any]:
@@ -89,6 +92,14 @@ class WebchatConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
+        if not hasattr(self, "visitor"):
+            if kind == "hello":
+                await self._hello(content)
+            else:
+                await self.send_json(
+                    {"type": "error", "field": "type", "message": "say hello first"}
+                )
+            return
         with translation.override(self.language):
             await self._receive(kind, content)
 

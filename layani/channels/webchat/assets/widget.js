@@ -125,10 +125,13 @@ function send(payload) {
 
 function connect() {
   if (socket) return;
-  var url = CONFIG.base.replace(/^http/, "ws") + "/ws/chat/" + CONFIG.key + "/?lang=" + lang +
-    "&token=" + encodeURIComponent(token());
-  socket = new WebSocket(url);
-  socket.addEventListener("open", function () { opened = true; retry = 1000; });
+  // The token travels inside the socket, never in its address (addresses are logged).
+  socket = new WebSocket(CONFIG.base.replace(/^http/, "ws") + "/ws/chat/" + CONFIG.key + "/");
+  socket.addEventListener("open", function () {
+    opened = true;
+    retry = 1000;
+    socket.send(JSON.stringify({ type: "hello", token: token(), lang: lang }));
+  });
   socket.addEventListener("message", function (e) {
     var data = JSON.parse(e.data);
     if (data.type === "welcome") {

@@ -27,12 +27,22 @@ from layani.staff.models import Staff
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+class ChatSocket(WebsocketCommunicator):
+    """The widget's socket: once open, it says hello with its token (never in the URL)."""
+
+    def __init__(self, token: str, origin: str, key: str) -> None:
+        super().__init__(application, f"/ws/chat/{key}/", headers=[(b"origin", origin.encode())])
+        self.token = token
+
+    async def connect(self, timeout: float = 1) -> Any:
+        connected, code = await super().connect(timeout)
+        if connected:
+            await self.send_json_to({"type": "hello", "token": self.token, "lang": "en"})
+        return connected, code
+
+
 def socket(token: str = "", origin: str = SITE, key: str = "toko-chat") -> WebsocketCommunicator:
-    return WebsocketCommunicator(
-        application,
-        f"/ws/chat/{key}/?lang=en&token={token}",
-        headers=[(b"origin", origin.encode())],
-    )
+    return ChatSocket(token, origin, key)
 
 
 async def receive_until(ws: WebsocketCommunicator, kind: str) -> dict[str, Any]:
@@ -222,3 +232,23 @@ def test_the_history_reads_in_two_queries_whatever_its_length(
     with django_assert_max_num_queries(2):
         shown = history(visitor)
     assert [m["text"] for m in shown if m["from"] == "visitor"] == [f"pesan {n}" for n in range(12)]
+
+
+def test_nothing_is_taken_before_the_widget_says_hello(chat_account):
+    async def scenario() -> dict[str, Any]:
+        ws = WebsocketCommunicator(
+            application, "/ws/chat/toko-chat/", headers=[(b"origin", SITE.encode())]
+        )
+        connected, _code = await ws.connect()
+        assert connected
+        await ws.send_json_to({"type": "message", "text": "halo", "client_id": "c1"})
+        answer = await ws.receive_json_from(timeout=5)
+        await ws.disconnect()
+        return answer
+
+    assert async_to_sync(scenario)() == {
+        "type": "error",
+        "field": "type",
+        "message": "say hello first",
+    }
+    assert not WebchatVisitor.objects.exists()
