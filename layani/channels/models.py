@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from layani.core.choices import Channel
+from layani.core.sealed import SealedJSONField
 
 
 class AccountKind(models.TextChoices):
@@ -53,7 +54,8 @@ class ChannelAccount(models.Model):
     key = models.SlugField(_("webhook key"), max_length=40, unique=True, default=new_account_key)
     is_active = models.BooleanField(_("active"), default=True)
     settings = models.JSONField(_("settings"), default=dict, blank=True)
-    secrets = models.JSONField(_("credentials"), default=dict, blank=True)
+    # Sealed in the database (`core.sealed`): a dump or backup alone gives no tokens away.
+    secrets = SealedJSONField(_("credentials"), default=dict, blank=True)
     team = models.ForeignKey(
         "staff.Team",
         verbose_name=_("team"),

@@ -41,6 +41,11 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set it in the environment (the quick-start script makes one)."
         )
 
+# Keys that seal stored credentials (`layani.core.sealed`); empty: derived from SECRET_KEY.
+LAYANI_SECRETS_KEYS = [
+    k.strip() for k in os.environ.get("LAYANI_SECRETS_KEYS", "").split(",") if k.strip()
+]
+
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
 if not ALLOWED_HOSTS and (DEBUG or TESTING):
     ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
