@@ -8,7 +8,7 @@ a long tail of dictionary words drawn Zipf-like, so some words are common and mo
 then builds the search index with COPY (the index rows `layani reindex` would write, GIN index
 created after the load), and measures after a warm-up:
 
-1. `admin`: `search_conversations(q, base=conversations_for(admin))`, first page of 20;
+1. `admin`: `search_conversations(q, scope=scope_of(admin))`, first page of 20;
 2. `scoped`: the same for the demo supervisor (two branches and their staff);
 3. `filtered`: admin with status "resolved" and purpose "complaint" combined with the text;
 4. `next page`: admin, the second page (cursor) of the same queries;
@@ -282,8 +282,20 @@ def _message_counts() -> dict[int, int]:
 
 STAGING_COLUMNS = (
     "key varchar(40), kind varchar(20), message_id bigint, conversation_id bigint, "
-    "customer_id bigint, created_at timestamptz, content text"
+    "customer_id bigint, created_at timestamptz, content text, status varchar(20), "
+    "channel varchar(20), purpose varchar(20), priority smallint, branch_id bigint, "
+    "team_id bigint, assignee_id bigint"
 )
+# The search table's GIN indexes (migration 0003), dropped while loading.
+GIN_INDEXES = {
+    "search_document_conversation_vector": (
+        "USING gin (search_vector, facets) WITH (fastupdate = off) "
+        "WHERE conversation_id IS NOT NULL"
+    ),
+    "search_document_customer_vector": (
+        "USING gin (search_vector) WITH (fastupdate = off) WHERE customer_id IS NOT NULL"
+    ),
+}
 
 
 def build_index(connection: Any) -> dict[str, Any]:
@@ -306,6 +318,7 @@ def build_index(connection: Any) -> dict[str, Any]:
         message_document,
         subject_document,
     )
+    from layani.search.models import FACET_FIELDS
 
     began = time.monotonic()
     with connection.cursor() as cursor:
@@ -336,7 +349,8 @@ def build_index(connection: Any) -> dict[str, Any]:
         return total + len(batch)
 
     fields = ("pk", "conversation_id", "direction", "body_text", "body_html", "created_at")
-    messages = Message.objects.order_by("pk").values_list(*fields)
+    facets = [f"conversation__{name}" for name in FACET_FIELDS]
+    messages = Message.objects.order_by("pk").values_list(*fields, *facets)
     documents = load(
         message_document(
             message_id=pk,
@@ -345,12 +359,15 @@ def build_index(connection: Any) -> dict[str, Any]:
             body_text=body_text,
             body_html=body_html,
             created_at=created_at,
+            facets=dict(zip(FACET_FIELDS, values, strict=True)),
         )
-        for pk, conversation_id, direction, body_text, body_html, created_at in (
+        for pk, conversation_id, direction, body_text, body_html, created_at, *values in (
             messages.iterator(20_000)
         )
     )
-    conversations = Conversation.objects.order_by("pk").only("pk", "subject", "created_at")
+    conversations = Conversation.objects.order_by("pk").only(
+        "pk", "subject", "created_at", *FACET_FIELDS
+    )
     documents += load(subject_document(c) for c in conversations.iterator(20_000))
     customers = Customer.objects.order_by("pk").prefetch_related(
         Prefetch(
@@ -367,14 +384,15 @@ def build_index(connection: Any) -> dict[str, Any]:
 
 
 def move_in_time_order(connection: Any) -> dict[str, Any]:
-    """search_staging -> search_searchdocument ordered by time; then the GIN index."""
+    """search_staging -> search_searchdocument ordered by time; then the GIN indexes."""
     from layani.search.indexing import DOCUMENT_COLUMNS
 
     names = ", ".join(DOCUMENT_COLUMNS)
     began = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '1GB'")
-        cursor.execute("DROP INDEX IF EXISTS search_document_vector")
+        for name in GIN_INDEXES:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
         cursor.execute("TRUNCATE search_searchdocument RESTART IDENTITY")
         cursor.execute("SET session_replication_role = replica")  # rows are consistent
         cursor.execute(
@@ -385,10 +403,8 @@ def move_in_time_order(connection: Any) -> dict[str, Any]:
         cursor.execute("DROP TABLE search_staging")
         insert_seconds = time.monotonic() - began
         began = time.monotonic()
-        cursor.execute(
-            "CREATE INDEX search_document_vector ON search_searchdocument "
-            "USING gin (search_vector) WITH (fastupdate = off)"
-        )
+        for name, definition in GIN_INDEXES.items():
+            cursor.execute(f"CREATE INDEX {name} ON search_searchdocument {definition}")
         for table in (
             "search_searchdocument",
             "conversations_message",
@@ -415,9 +431,10 @@ def measure(samples: int, warmup: int) -> dict[str, Any]:
     from django.test import Client
 
     from layani.conversations.models import Conversation
-    from layani.conversations.queries import conversations_for
+    from layani.conversations.queries import scope_of
     from layani.customers.models import Customer
     from layani.customers.queries import customers_for as customers_scope
+    from layani.search.filters import ConversationFilters
     from layani.search.queries import search_conversations, search_customers
 
     settings.DEBUG = False
@@ -435,15 +452,17 @@ def measure(samples: int, warmup: int) -> dict[str, Any]:
     client = Client()
     client.force_login(admin)
 
+    # The scope is read per call, as a request does (scope_of: one to three small queries).
     def admin_search(text: str) -> Any:
-        return search_conversations(text, base=conversations_for(admin), limit=20)
+        return search_conversations(text, scope=scope_of(admin), limit=20)
 
     def scoped(text: str) -> Any:
-        return search_conversations(text, base=conversations_for(supervisor), limit=20)
+        return search_conversations(text, scope=scope_of(supervisor), limit=20)
+
+    complaints = ConversationFilters(status="resolved", purpose="complaint")
 
     def filtered(text: str) -> Any:
-        base = conversations_for(admin).filter(status="resolved", purpose="complaint")
-        return search_conversations(text, base=base, limit=20)
+        return search_conversations(text, scope=scope_of(admin), filters=complaints, limit=20)
 
     cursors = {}
     for text in set(texts):
@@ -452,9 +471,7 @@ def measure(samples: int, warmup: int) -> dict[str, Any]:
     def next_page(text: str) -> Any:
         if cursors[text] is None:
             return admin_search(text)
-        return search_conversations(
-            text, base=conversations_for(admin), cursor=cursors[text], limit=20
-        )
+        return search_conversations(text, scope=scope_of(admin), cursor=cursors[text], limit=20)
 
     def customers(name: str) -> Any:
         return search_customers(name, base=customers_scope(admin), limit=5)

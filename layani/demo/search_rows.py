@@ -6,6 +6,10 @@ through the actions (a test compares the two). Normalising (Sastrawi stemming) i
 expensive part, and loaded texts repeat: a text is a tuple of parts (a script line with
 the customer's name, an added detail), and each distinct part is normalised once. Joining
 the parts' terms gives the text's terms, because no word spans a space.
+
+A conversation's rows end with its facet values (`FACET_FIELDS` order: status, channel,
+purpose, priority, branch, team, assignee), as the actions keep them; customer rows with
+None for each.
 """
 
 from collections.abc import Iterable
@@ -15,21 +19,15 @@ from layani.conversations.models import Direction
 from layani.customers.models import Customer, CustomerIdentity
 from layani.language.normalise import normalise_for_index
 from layani.search.indexing import (
+    DOCUMENT_COLUMNS,
     customer_document,
     message_key,
     subject_key,
 )
-from layani.search.models import DocumentKind, SearchDocument
+from layani.search.indexing import document_row as indexed_row
+from layani.search.models import DocumentKind
 
-SEARCH_COLUMNS = (
-    "key",
-    "kind",
-    "message_id",
-    "conversation_id",
-    "customer_id",
-    "created_at",
-    "content",
-)
+SEARCH_COLUMNS = DOCUMENT_COLUMNS
 # Distinct parts kept normalised; parts beyond it (mostly one-off details) are normalised
 # each time they occur.
 CACHE_LIMIT = 400_000
@@ -64,6 +62,7 @@ class IndexText:
         direction: str,
         parts: Iterable[str],
         created_at: datetime,
+        facets: Row,
     ) -> Row | None:
         content = self.content(parts)
         if not content:
@@ -77,10 +76,11 @@ class IndexText:
             None,
             created_at,
             content,
+            *facets,
         )
 
     def subject_row(
-        self, *, conversation_id: int, subject: str, created_at: datetime
+        self, *, conversation_id: int, subject: str, created_at: datetime, facets: Row
     ) -> Row | None:
         content = self.content((subject,))
         if not content:
@@ -93,23 +93,11 @@ class IndexText:
             None,
             created_at,
             content,
+            *facets,
         )
 
 
 def customer_row(customer: Customer, identities: list[CustomerIdentity]) -> Row | None:
     """The customer's index row, built by the search app itself from unsaved objects."""
-    return document_row(customer_document(customer, identities))
-
-
-def document_row(document: SearchDocument | None) -> Row | None:
-    if document is None:
-        return None
-    return (
-        document.key,
-        document.kind,
-        document.message_id,
-        document.conversation_id,
-        document.customer_id,
-        document.created_at,
-        document.content,
-    )
+    document = customer_document(customer, identities)
+    return None if document is None else indexed_row(document)

@@ -290,6 +290,8 @@ class ConversationRows:
         started = moment(state.created_at)
         events = chunk.events
         staff_id = assignee.staff_id if assignee else None
+        # The final state's values, in FACET_FIELDS order, on each of its index rows.
+        facets = (state.status, channel, purpose, priority, branch_id, team_id, staff_id)
         staff_user = assignee.user_id if assignee else None
         creator = staff_user if channel in DOCUMENTED else None
         events.append(
@@ -353,6 +355,7 @@ class ConversationRows:
                     direction=direction,
                     parts=beat.text,
                     created_at=at,
+                    facets=facets,
                 )
                 if document is not None:
                     chunk.documents.append(document)
@@ -429,7 +432,7 @@ class ConversationRows:
             )
         )
         document = self.index.subject_row(
-            conversation_id=conversation_id, subject=subject, created_at=started
+            conversation_id=conversation_id, subject=subject, created_at=started, facets=facets
         )
         if document is not None:
             chunk.documents.append(document)

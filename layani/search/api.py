@@ -5,11 +5,11 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from layani.conversations.models import ConversationStatus, Priority
-from layani.conversations.queries import conversations_for
+from layani.conversations.queries import scope_of
 from layani.core.choices import Channel, Purpose
 from layani.customers.queries import customers_for
 from layani.search import queries
-from layani.search.filters import ConversationFilters, filter_conversations
+from layani.search.filters import ConversationFilters
 from layani.search.schemas import (
     ConversationMatchOut,
     CustomerBrief,
@@ -80,19 +80,20 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> SearchOut:
     combine with the text. Customers are listed on the first page only."""
     require(request.user, Capability.VIEW_CONVERSATIONS)
     queries.parse_search_text(params.q)  # a blank or overlong q is a 422 before any query
-    base = filter_conversations(
-        conversations_for(request.user),
-        ConversationFilters(
-            channel=params.channel or "",
-            status=params.status or "",
-            purpose=params.purpose or "",
-            priority=params.priority,
-            branch_id=params.branch,
-            tag=params.tag,
-        ),
+    filters = ConversationFilters(
+        channel=params.channel or "",
+        status=params.status or "",
+        purpose=params.purpose or "",
+        priority=params.priority,
+        branch_id=params.branch,
+        tag=params.tag,
     )
     results = queries.search_conversations(
-        params.q, base=base, cursor=params.cursor, limit=params.limit
+        params.q,
+        scope=scope_of(request.user),
+        filters=filters,
+        cursor=params.cursor,
+        limit=params.limit,
     )
     customers = []
     if params.cursor is None:

@@ -6,11 +6,15 @@ The conversation and customer actions call these right after they write:
     message = Message.objects.create(...)
     index_message(message)
 
+A conversation's rows carry copies of its scope and filter fields (`FACET_FIELDS`); the
+conversation actions' one `save()` calls `sync_conversation_documents` after it writes, so
+the copies change in the same transaction as the conversation.
+
 `layani reindex` (re)builds the whole index from the tables with `documents_for_messages` and
 friends, in batches.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from django.utils.html import strip_tags
@@ -18,12 +22,22 @@ from django.utils.html import strip_tags
 from layani.conversations.models import Conversation, Direction, Message
 from layani.customers.models import Customer, CustomerIdentity, IdentityKind
 from layani.language.normalise import normalise_for_index, plain_words
-from layani.search.models import DocumentKind, SearchDocument
+from layani.search.models import FACET_FIELDS, DocumentKind, SearchDocument
 
 # About 15,000 words: PostgreSQL keeps word positions up to 16,383 and a tsvector under 1 MB.
 MAX_CONTENT_LENGTH = 100_000
 
-_UPSERT_FIELDS = ["kind", "message", "conversation", "customer", "created_at", "content"]
+_UPSERT_FIELDS = [
+    "kind",
+    "message",
+    "conversation",
+    "customer",
+    "created_at",
+    "content",
+    *FACET_FIELDS,
+]
+
+Facets = Mapping[str, object]
 
 
 def message_key(message_id: int) -> str:
@@ -49,6 +63,11 @@ def message_text(body_text: str, body_html: str) -> str:
     return body_text if body_text.strip() else strip_tags(body_html)
 
 
+def conversation_facets(conversation: Conversation) -> dict[str, object]:
+    """The conversation's values of the fields copied onto its index rows."""
+    return {name: getattr(conversation, name) for name in FACET_FIELDS}
+
+
 def message_document(
     *,
     message_id: int,
@@ -57,6 +76,7 @@ def message_document(
     body_text: str,
     body_html: str,
     created_at: datetime,
+    facets: Facets,
 ) -> SearchDocument | None:
     content = _bounded(normalise_for_index(message_text(body_text, body_html)))
     if not content:
@@ -68,6 +88,7 @@ def message_document(
         conversation_id=conversation_id,
         created_at=created_at,
         content=content,
+        **facets,
     )
 
 
@@ -81,6 +102,7 @@ def subject_document(conversation: Conversation) -> SearchDocument | None:
         conversation_id=conversation.pk,
         created_at=conversation.created_at,
         content=content,
+        **conversation_facets(conversation),
     )
 
 
@@ -124,6 +146,7 @@ DOCUMENT_COLUMNS = (
     "customer_id",
     "created_at",
     "content",
+    *FACET_FIELDS,
 )
 
 
@@ -136,6 +159,7 @@ def document_row(document: SearchDocument) -> tuple[object, ...]:
         document.customer_id,
         document.created_at,
         document.content,
+        *(getattr(document, name) for name in FACET_FIELDS),
     )
 
 
@@ -155,7 +179,8 @@ def _replace(key: str, document: SearchDocument | None) -> None:
 
 
 def index_message(message: Message) -> None:
-    """Index (or re-index) one message or internal note."""
+    """Index (or re-index) one message or internal note, with its conversation's facets
+    (no query when the message was created with its conversation object)."""
     _replace(
         message_key(message.pk),
         message_document(
@@ -165,6 +190,7 @@ def index_message(message: Message) -> None:
             body_text=message.body_text,
             body_html=message.body_html,
             created_at=message.created_at,
+            facets=conversation_facets(message.conversation),
         ),
     )
 
@@ -182,13 +208,32 @@ def index_customer(customer: Customer) -> None:
     _replace(customer_key(customer.pk), customer_document(customer, customer.identities.all()))
 
 
-def move_conversation_documents(source_conversation_id: int, target_conversation_id: int) -> int:
-    """After a merge: everything found in the source conversation now leads to the target.
+def sync_conversation_documents(conversation: Conversation, fields: Iterable[str]) -> int:
+    """After `conversation` was saved with `fields`: when any of them is copied onto its
+    index rows, give the rows that differ the conversation's values (one UPDATE; none when
+    no copied field was saved). Returns how many rows changed.
 
-    Returns how many index rows moved.
+    Only differing rows are written: on PostgreSQL each written row goes into the GIN index
+    again with all its words (about 0.15 ms a row).
+    """
+    names = set(fields)
+    saved = names | {f"{name}_id" for name in names}  # "assignee" saves "assignee_id"
+    if not saved.intersection(FACET_FIELDS):
+        return 0
+    facets = conversation_facets(conversation)
+    return (
+        SearchDocument.objects.filter(conversation_id=conversation.pk)
+        .exclude(**facets)
+        .update(**facets)
+    )
+
+
+def move_conversation_documents(source_conversation_id: int, target: Conversation) -> int:
+    """After a merge: everything found in the source conversation now leads to the target,
+    scoped and filtered as the target. Returns how many index rows moved.
     """
     return SearchDocument.objects.filter(conversation_id=source_conversation_id).update(
-        conversation_id=target_conversation_id
+        conversation_id=target.pk, **conversation_facets(target)
     )
 
 

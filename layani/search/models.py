@@ -10,6 +10,16 @@ The database's own full-text index sits on `content` (migration 0002):
 
 Neither is a Django field: the ORM writes `content` and the database does the rest, so
 `bulk_create`, upserts and cascading deletes all keep the index right.
+
+Rows of a conversation (messages, notes, subject) also carry copies of the conversation's
+fields that searches are scoped and filtered by (`FACET_FIELDS`: status, channel, purpose,
+priority, branch, team, assignee), so a search applies the permission scope and the
+filters on the index rows themselves instead of checking each match against the
+conversation (migration 0003). `indexing.sync_conversation_documents` keeps them equal to the
+conversation's whenever an action saves one of those fields. On PostgreSQL a stored
+generated column `facets text[]` spells them as terms ("b:3", "a:17", "s:open", "pool"...)
+and one GIN index covers `(search_vector, facets)` of conversation rows, so the scope and
+the words are matched in the index together; customer rows have a GIN index of their own.
 """
 
 from django.db import models
@@ -26,6 +36,9 @@ class DocumentKind(models.TextChoices):
 
 # Kinds found by the conversation search; customers are searched on their own.
 CONVERSATION_KINDS = (DocumentKind.MESSAGE, DocumentKind.NOTE, DocumentKind.SUBJECT)
+
+# The conversation's fields copied onto its index rows (same names as on Conversation).
+FACET_FIELDS = ("status", "channel", "purpose", "priority", "branch_id", "team_id", "assignee_id")
 
 
 class SearchDocument(models.Model):
@@ -56,6 +69,16 @@ class SearchDocument(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     content = models.TextField(_("normalised text"))
+    # The conversation's own values (None on customer rows): copies for scoping and filtering
+    # searches, never read as the conversation's state. Plain columns, no foreign keys: a
+    # deleted team or staff member leaves its id here until `layani reindex`.
+    status = models.CharField(max_length=20, null=True, blank=True)
+    channel = models.CharField(max_length=20, null=True, blank=True)
+    purpose = models.CharField(max_length=20, null=True, blank=True)
+    priority = models.SmallIntegerField(null=True, blank=True)
+    branch_id = models.BigIntegerField(null=True, blank=True)
+    team_id = models.BigIntegerField(null=True, blank=True)
+    assignee_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("search document")

@@ -1,10 +1,12 @@
 """Building the search index from the tables, in batches (`layani reindex`, the demo seed).
 
-Runs online: each batch is upserted in its own transaction, so searches keep working while
-it runs and a second run changes nothing. Entries whose text no longer yields any term are
-removed. On PostgreSQL each new row also updates the GIN index (about 0.15 ms a row); bulk
-loaders that write millions of rows drop the index, COPY the rows (`DOCUMENT_COLUMNS`,
-`document_row`) and create the index again, as bench/search_bench.py does.
+Conversation rows get the conversation's facet fields as they are now (a run also repairs
+copies that went stale, e.g. after a team or staff member was deleted). Runs online: each
+batch is upserted in its own transaction, so searches keep working while it runs and a
+second run changes nothing. Entries whose text no longer yields any term are removed. On
+PostgreSQL each new row also updates the GIN index (about 0.15 ms a row); bulk loaders that
+write millions of rows drop the indexes, COPY the rows (`DOCUMENT_COLUMNS`, `document_row`)
+and create the indexes again, as bench/search_bench.py does.
 """
 
 from collections.abc import Callable, Iterator
@@ -24,7 +26,7 @@ from layani.search.indexing import (
     subject_key,
     upsert_documents,
 )
-from layani.search.models import SearchDocument
+from layani.search.models import FACET_FIELDS, SearchDocument
 
 PARTS = ("messages", "subjects", "customers")
 
@@ -50,13 +52,23 @@ def _store(documents: list[SearchDocument | None], keys: list[str]) -> int:
     return len(kept)
 
 
+# The conversation's facet fields, read with each message (one join).
+_MESSAGE_FACETS = [f"conversation__{name}" for name in FACET_FIELDS]
+
+
 def index_messages(batch_size: int) -> int:
     def after(last: int) -> list[Any]:
         return list(
             Message.objects.filter(pk__gt=last)
             .order_by("pk")
             .values_list(
-                "pk", "conversation_id", "direction", "body_text", "body_html", "created_at"
+                "pk",
+                "conversation_id",
+                "direction",
+                "body_text",
+                "body_html",
+                "created_at",
+                *_MESSAGE_FACETS,
             )[:batch_size]
         )
 
@@ -70,8 +82,9 @@ def index_messages(batch_size: int) -> int:
                 body_text=body_text,
                 body_html=body_html,
                 created_at=created_at,
+                facets=dict(zip(FACET_FIELDS, facets, strict=True)),
             )
-            for pk, conversation_id, direction, body_text, body_html, created_at in rows
+            for pk, conversation_id, direction, body_text, body_html, created_at, *facets in rows
         ]
         count += _store(documents, [message_key(row[0]) for row in rows])
     return count
@@ -82,7 +95,7 @@ def index_subjects(batch_size: int) -> int:
         return list(
             Conversation.objects.filter(pk__gt=last)
             .order_by("pk")
-            .only("pk", "subject", "created_at")[:batch_size]
+            .only("pk", "subject", "created_at", *FACET_FIELDS)[:batch_size]
         )
 
     count = 0

@@ -12,6 +12,7 @@ from layani.conversations.queries import can_see_conversation
 from layani.core.errors import Conflict, InvalidInput, NotFound
 from layani.core.types import Actor
 from layani.routing.sla import apply_sla
+from layani.search.indexing import sync_conversation_documents
 from layani.staff.models import Staff
 from layani.staff.permissions import Capability, require, staff_of
 
@@ -91,4 +92,8 @@ def changed_fields(before: dict[str, object], after: dict[str, object]) -> list[
 
 
 def save(conversation: Conversation, fields: Iterable[str]) -> None:
-    conversation.save(update_fields=sorted(set(fields) | {"updated_at"}))
+    """The one place actions write a conversation: its search index rows follow when a
+    field they copy (status, assignee, team, branch...) is among `fields`."""
+    names = sorted(set(fields) | {"updated_at"})
+    conversation.save(update_fields=names)
+    sync_conversation_documents(conversation, names)

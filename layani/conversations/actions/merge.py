@@ -80,7 +80,7 @@ def merge_conversations(source: Conversation, *, into: Conversation, actor: Acto
         moved_events = TimelineEvent.objects.filter(conversation=src).update(conversation=target)
         Mention.objects.filter(conversation=src).update(conversation=target)
         SurveyResponse.objects.filter(conversation=src).update(conversation=target)
-        move_conversation_documents(src.pk, target.pk)
+        move_conversation_documents(src.pk, target)
         ConversationRead.objects.filter(conversation=src).delete()
         target.tags.add(*src.tags.all())
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from layani.branches.queries import branches_for
-from layani.conversations.queries import INBOX_VIEWS, InboxFilters, InboxRow, conversations_for
+from layani.conversations.queries import INBOX_VIEWS, InboxFilters, InboxRow, scope_of
 from layani.conversations.views.common import DueTime, due_time, is_htmx, workspace_page
 from layani.conversations.views.forms import INBOX_VIEW_LABELS, InboxFilterForm, SearchForm
 from layani.conversations.views.presence import presence_context
@@ -25,7 +25,7 @@ from layani.core.errors import InvalidInput, PermissionDenied
 from layani.customers.queries import customers_for
 from layani.routing.sla_queries import SlaBadge, sla_badges
 from layani.search import queries as search
-from layani.search.filters import ConversationFilters, filter_conversations
+from layani.search.filters import ConversationFilters
 from layani.staff.permissions import Capability, can, staff_of
 
 FILTER_NAMES = ("channel", "purpose", "status", "priority", "branch", "tag")
@@ -231,21 +231,22 @@ def search_page(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     if q and form.is_valid() and filter_form.is_valid():
         data = filter_form.cleaned_data
-        base = filter_conversations(
-            conversations_for(request.user),
-            ConversationFilters(
-                channel=data["channel"],
-                status=data["status"],
-                purpose=data["purpose"],
-                priority=data["priority"],
-                branch_id=data["branch"],
-                tag=data["tag"],
-            ),
+        filters = ConversationFilters(
+            channel=data["channel"],
+            status=data["status"],
+            purpose=data["purpose"],
+            priority=data["priority"],
+            branch_id=data["branch"],
+            tag=data["tag"],
         )
         cursor = request.GET.get("cursor") or None
         try:
             results = search.search_conversations(
-                q, base=base, cursor=cursor, limit=SEARCH_PAGE_SIZE
+                q,
+                scope=scope_of(request.user),
+                filters=filters,
+                cursor=cursor,
+                limit=SEARCH_PAGE_SIZE,
             )
             customers = (
                 search.search_customers(

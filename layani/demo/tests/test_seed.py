@@ -29,7 +29,7 @@ from layani.conversations.models import (
     Message,
     TimelineEvent,
 )
-from layani.conversations.queries import conversations_for, inbox
+from layani.conversations.queries import inbox, scope_of
 from layani.core.choices import Purpose
 from layani.customers.identities import normalise_name
 from layani.customers.models import Customer, CustomerIdentity, IdentityKind
@@ -177,7 +177,7 @@ class TestDemoBusiness:
 
     def test_search_index_covers_the_history(self, demo: str) -> None:
         admin = User.objects.get(username="admin")
-        hits = search_conversations("saldo terpotong", base=conversations_for(admin)).hits
+        hits = search_conversations("saldo terpotong", scope=scope_of(admin)).hits
         assert hits
         expected = Message.objects.count() + Conversation.objects.count()
         expected += Customer.objects.count()

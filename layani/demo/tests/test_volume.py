@@ -25,12 +25,12 @@ from layani.conversations.models import (
     Tag,
     TimelineEvent,
 )
-from layani.conversations.queries import InboxFilters, conversations_for, inbox
+from layani.conversations.queries import InboxFilters, inbox, scope_of
 from layani.demo.bulk_load import is_postgresql
 from layani.demo.staff_roster import load_roster
 from layani.demo.tests.lifecycle_checks import assert_lifecycle_consistent, message_directions
 from layani.demo.volume import LOADED_MODELS, generate_volume
-from layani.search.models import SearchDocument
+from layani.search.models import FACET_FIELDS, SearchDocument
 from layani.search.queries import search_conversations
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,14 @@ def _seed(**options: Any) -> str:
 def _documents() -> set[tuple[Any, ...]]:
     return set(
         SearchDocument.objects.values_list(
-            "key", "kind", "message_id", "conversation_id", "customer_id", "created_at", "content"
+            "key",
+            "kind",
+            "message_id",
+            "conversation_id",
+            "customer_id",
+            "created_at",
+            "content",
+            *FACET_FIELDS,  # the conversation's scope and filter fields, as the actions keep them
         )
     )
 
@@ -112,10 +119,10 @@ def test_search_finds_seeded_phrases_and_the_index_is_what_reindex_writes() -> N
     _seed(customers=200, conversations=600, messages_per_conversation=4)
     admin = User.objects.get(username="admin")
 
-    results = search_conversations("kartu atm tertelan", base=conversations_for(admin), limit=20)
+    results = search_conversations("kartu atm tertelan", scope=scope_of(admin), limit=20)
     assert results.hits
     assert all("tertelan" in hit.snippet.lower() for hit in results.hits)
-    slang = search_conversations("blm masuk", base=conversations_for(admin), limit=20)
+    slang = search_conversations("blm masuk", scope=scope_of(admin), limit=20)
     assert slang.hits  # "belum" and "blm" are one term in the index
     written = _documents()
     # Every message, subject and customer has its row, exactly as `layani reindex` makes it.
@@ -188,4 +195,4 @@ def test_secondary_indexes_are_built_again_after_a_deferred_load() -> None:
     assert definitions() == before
     assert Conversation.objects.count() == 210
     admin = User.objects.get(username="admin")
-    assert search_conversations("rekening", base=conversations_for(admin), limit=5).hits
+    assert search_conversations("rekening", scope=scope_of(admin), limit=5).hits

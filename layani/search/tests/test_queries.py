@@ -5,22 +5,25 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from layani.conversations.models import Conversation, ConversationStatus
+from layani.conversations.models import ConversationStatus
+from layani.conversations.queries import ConversationScope
 from layani.core.errors import InvalidInput
 from layani.customers.models import Customer
 from layani.language.normalise import query_terms
+from layani.search.filters import ConversationFilters
 from layani.search.queries import make_snippet, search_conversations, search_customers
 
 pytestmark = pytest.mark.django_db
 
-ALL = Conversation.objects.all
+ALL = ConversationScope(sees_all=True)
+NOTHING = ConversationScope(sees_nothing=True)
 
 
-def count_queries(text, base):
+def count_queries(text, filters):
     """Statements that read data; PostgreSQL adds a SET LOCAL (and, inside the test's
     transaction, a savepoint around it) to every search, a fixed number as well."""
     with CaptureQueriesContext(connection) as captured:
-        results = search_conversations(text, base=base, limit=5)
+        results = search_conversations(text, scope=ALL, filters=filters, limit=5)
     housekeeping = ("SAVEPOINT", "RELEASE SAVEPOINT", "SET LOCAL")
     reads = [q for q in captured.captured_queries if not q["sql"].startswith(housekeeping)]
     return len(reads), results
@@ -29,8 +32,9 @@ def count_queries(text, base):
 @pytest.mark.parametrize("base", ["all", "filtered"])
 def test_the_number_of_queries_does_not_grow_with_the_data(conversation_with, branch, base):
     def scope():
-        qs = ALL()
-        return qs.filter(branch=branch, status=ConversationStatus.NEW) if base == "filtered" else qs
+        if base == "filtered":
+            return ConversationFilters(branch_id=branch.pk, status=ConversationStatus.NEW)
+        return ConversationFilters()
 
     conversation_with("Transfer gagal", branch=branch)
     few, results = count_queries("transfer", scope())
@@ -46,7 +50,7 @@ def test_pages_follow_each_other_without_gaps_or_repeats(conversation_with):
     created = {conversation_with(f"Kartu ATM tertelan ke-{i}").pk for i in range(7)}
     seen, cursor, pages = [], None, 0
     while True:
-        results = search_conversations("tertelan", base=ALL(), cursor=cursor, limit=3)
+        results = search_conversations("tertelan", scope=ALL, cursor=cursor, limit=3)
         seen += [h.conversation.pk for h in results.hits]
         pages += 1
         cursor = results.next_cursor
@@ -60,7 +64,7 @@ def test_pages_follow_each_other_without_gaps_or_repeats(conversation_with):
 def test_ties_are_newest_first(conversation_with):
     older = conversation_with("Kartu tertelan")
     newer = conversation_with("Kartu tertelan")
-    hits = search_conversations("tertelan", base=ALL()).hits
+    hits = search_conversations("tertelan", scope=ALL).hits
     assert [h.conversation.pk for h in hits] == [newer.pk, older.pk]
 
 
@@ -70,10 +74,12 @@ def test_filters_in_the_base_combine_with_the_text(conversation_with, branch, ot
     resolved = conversation_with(
         "Kartu tertelan", branch=branch, status=ConversationStatus.RESOLVED
     )
-    hits = search_conversations("tertelan", base=ALL().filter(branch=branch)).hits
+    hits = search_conversations(
+        "tertelan", scope=ALL, filters=ConversationFilters(branch_id=branch.pk)
+    ).hits
     assert {h.conversation.pk for h in hits} == {here.pk, resolved.pk}
     hits = search_conversations(
-        "tertelan", base=ALL().filter(status=ConversationStatus.RESOLVED)
+        "tertelan", scope=ALL, filters=ConversationFilters(status=ConversationStatus.RESOLVED)
     ).hits
     assert [h.conversation.pk for h in hits] == [resolved.pk]
 
@@ -81,32 +87,32 @@ def test_filters_in_the_base_combine_with_the_text(conversation_with, branch, ot
 def test_an_empty_scope_runs_no_query(conversation_with, django_assert_num_queries):
     conversation_with("Kartu tertelan")
     with django_assert_num_queries(0):
-        assert search_conversations("tertelan", base=Conversation.objects.none()).hits == []
+        assert search_conversations("tertelan", scope=NOTHING).hits == []
 
 
 def test_only_stopwords_find_nothing(conversation_with, django_assert_num_queries):
     conversation_with("yang ini dan itu")
     with django_assert_num_queries(0):
-        assert search_conversations("yang itu", base=ALL()).hits == []
+        assert search_conversations("yang itu", scope=ALL).hits == []
 
 
 @pytest.mark.parametrize("text", ["", "   ", "x" * 201])
 def test_blank_or_overlong_text_is_a_field_error(text):
     with pytest.raises(InvalidInput) as error:
-        search_conversations(text, base=ALL())
+        search_conversations(text, scope=ALL)
     assert error.value.field == "q"
 
 
 def test_a_bad_cursor_is_a_field_error(conversation_with):
     with pytest.raises(InvalidInput) as error:
-        search_conversations("kartu", base=ALL(), cursor="bukan-cursor")
+        search_conversations("kartu", scope=ALL, cursor="bukan-cursor")
     assert error.value.field == "cursor"
 
 
 def test_the_snippet_is_the_original_text_around_the_match(conversation_with):
     filler = "Selamat siang, saya nasabah lama cabang Makassar dan sudah lama menabung. " * 3
     conversation_with(filler + "Dana saya blm dikembalikan sejak tanggal 3. " + filler)
-    (hit,) = search_conversations("pengembalian dana", base=ALL()).hits
+    (hit,) = search_conversations("pengembalian dana", scope=ALL).hits
     assert hit.kind == "message"
     assert "Dana saya blm dikembalikan" in hit.snippet
     assert hit.snippet.startswith("…") and hit.snippet.endswith("…")
@@ -147,7 +153,7 @@ def test_common_and_rare_words_find_the_same_through_either_plan(conversation_wi
     def everything(text):
         seen, cursor = [], None
         while True:
-            results = search_conversations(text, base=ALL(), cursor=cursor, limit=50)
+            results = search_conversations(text, scope=ALL, cursor=cursor, limit=50)
             seen += [h.conversation.pk for h in results.hits]
             if results.next_cursor is None:
                 return seen

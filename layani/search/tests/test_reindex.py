@@ -1,7 +1,8 @@
 import pytest
 from django.core.management import call_command
 
-from layani.conversations.models import Conversation, Message
+from layani.conversations.models import Message
+from layani.conversations.queries import ConversationScope
 from layani.customers.actions import CustomerDetails, create_customer
 from layani.customers.models import Customer
 from layani.search.models import SearchDocument
@@ -22,7 +23,7 @@ def test_reindex_builds_the_index_from_the_tables(conversation_with, capsys):
     call_command("reindex", batch_size=1)
 
     assert "messages: 1 indexed" in capsys.readouterr().out
-    hits = search_conversations("pengembalian dana", base=Conversation.objects.all()).hits
+    hits = search_conversations("pengembalian dana", scope=ConversationScope(sees_all=True)).hits
     assert [h.conversation.pk for h in hits] == [refund.pk]
     found = search_customers("081234567890", base=Customer.objects.all())
     assert [h.customer.pk for h in found] == [customer.pk]

@@ -4,8 +4,8 @@ PostgreSQL: each test runs on whichever database the suite runs on, and CI runs 
 import pytest
 
 from layani.conversations.actions import add_message, start_conversation
-from layani.conversations.models import Conversation, Direction
-from layani.conversations.queries import conversations_for
+from layani.conversations.models import Direction
+from layani.conversations.queries import ConversationScope, scope_of
 from layani.core.choices import Channel
 from layani.search.indexing import index_message
 from layani.search.queries import search_conversations
@@ -14,9 +14,9 @@ from layani.staff.models import Role
 pytestmark = pytest.mark.django_db
 
 
-def found(text, base=None):
-    base = Conversation.objects.all() if base is None else base
-    return [hit.conversation.pk for hit in search_conversations(text, base=base).hits]
+def found(text, scope=None):
+    scope = ConversationScope(sees_all=True) if scope is None else scope
+    return [hit.conversation.pk for hit in search_conversations(text, scope=scope).hits]
 
 
 def test_slang_in_the_query_finds_standard_words(conversation_with):
@@ -72,7 +72,7 @@ def test_the_subject_and_internal_notes_are_searched(conversation_with):
     by_note = conversation_with("Nasabah minta kartu baru", direction=Direction.NOTE)
     hits = {
         h.conversation.pk: h
-        for h in search_conversations("kartu", base=Conversation.objects.all()).hits
+        for h in search_conversations("kartu", scope=ConversationScope(sees_all=True)).hits
     }
     assert set(hits) == {by_subject.pk, by_note.pk}
     assert hits[by_subject.pk].kind == "subject"
@@ -93,8 +93,8 @@ def test_a_scoped_person_does_not_find_conversations_outside_their_scope(
     theirs = conversation_with("Dana belum dikembalikan juga", branch=other_branch)
     teller = make_person(Role.BRANCH_STAFF, branches=[branch])
     admin = make_person(Role.ADMIN)
-    assert found("pengembalian dana", conversations_for(teller)) == [mine.pk]
-    assert set(found("pengembalian dana", conversations_for(admin))) == {mine.pk, theirs.pk}
+    assert found("pengembalian dana", scope_of(teller)) == [mine.pk]
+    assert set(found("pengembalian dana", scope_of(admin))) == {mine.pk, theirs.pk}
 
 
 def test_a_new_message_is_found_as_soon_as_it_is_indexed(db):

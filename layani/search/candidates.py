@@ -1,0 +1,312 @@
+"""The SQL that finds a search's candidates: the newest index rows matching every term and
+the conditions, at most CANDIDATE_LIMIT, with their rank. One statement per search.
+
+Conversations: the scope and filters are conditions on the index rows themselves (their
+copied facet fields, `layani.search.facets`), so no match is checked against the
+conversations table; only a tag filter looks at the conversation's tags.
+
+SQLite's FTS5 reads its index in rowid order: newest first, nothing to choose; the
+conditions are tested on each match's row.
+
+PostgreSQL's GIN index returns matches in no useful order, so the newest N cost a heap visit
+for every match (~2.5 µs each here); walking the primary key backwards and testing each row
+costs ~0.5 µs a row and stops after N matches. Which is cheaper depends on how many rows
+match, and the planner's own guess was wrong by orders of magnitude both ways. So the
+statement decides itself, from the statistics ANALYZE keeps (`pg_stats.most_common_elems`
+of `search_vector` and of `facets`):
+
+- a word's share of rows: its frequency there, or 0 when it is not among them (then it
+  is rare); an AND of words is at most as common as its rarest word;
+- the scope's share: the sum of its facets' frequencies (any of them, at most 1); each
+  filter multiplies it by its facet's frequency (filters taken as independent);
+- share = words' share * scope's share. When share >= sqrt(WALK_COST_RATIO * N / rows)
+  (where both ways cost the same), walk the newest rows, at most 4 * N / share of them;
+  if the walk found fewer than N and the GIN index holds at most FALLBACK_POSTINGS entries
+  for the words, the GIN index looks further back;
+- otherwise: the GIN index over `(search_vector, facets)` of conversation rows, which
+  matches the words and the scope together, so only rows inside the scope are visited.
+
+Either way the cost is bounded by about sqrt(N * rows) row visits. The trade-off: when the
+words are common alone but rare together ("dana belum masuk"), or the scope and filters are
+much rarer among the word's matches than among all rows, the walk ends after its window and
+older matches are not candidates.
+
+Customers have a GIN index of their own over customer rows only (a few percent of the
+table): every match of the words among customers is read and the newest N kept.
+"""
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Model, QuerySet
+from django.db.models.expressions import RawSQL
+
+from layani.conversations.models import Conversation, Tag
+from layani.language.normalise import QueryTerms
+from layani.search.facets import POOL, IndexConditions
+from layani.search.models import SearchDocument
+
+CANDIDATE_LIMIT = 200
+# PostgreSQL: reading one more row while walking the newest documents costs about a fifth of
+# fetching one more match found through the GIN index (measured: ~0.5 vs ~2.5 µs).
+WALK_COST_RATIO = 0.2
+# PostgreSQL: after a walk that found too few matches (words common alone, rare together),
+# the GIN index looks further back only if it has at most this many entries to read for the
+# words (~0.5 µs each); otherwise the walk's matches are all the candidates.
+FALLBACK_POSTINGS = 100_000
+
+TABLE = SearchDocument._meta.db_table
+COLUMNS = "d.id, d.conversation_id, d.customer_id, d.kind, d.message_id"
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def match_expression(query: QueryTerms) -> str:
+    """The text of the full-text match for this database (passed as a parameter)."""
+    last = len(query.terms) - 1
+    if is_postgresql():
+        parts = []
+        for i, term in enumerate(query.terms):
+            quoted = "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+            parts.append(quoted + (":*" if i == last and query.prefix_last else ""))
+        return " & ".join(parts)
+    parts = []
+    for i, term in enumerate(query.terms):
+        quoted = '"' + term.replace('"', '""') + '"'
+        parts.append(quoted + ("*" if i == last and query.prefix_last else ""))
+    return " ".join(parts)
+
+
+def _match_params(query: QueryTerms) -> dict[str, Any]:
+    params: dict[str, Any] = {"match": match_expression(query), "limit": CANDIDATE_LIMIT}
+    if is_postgresql():
+        last = len(query.terms) - 1
+        params["terms"] = query.terms
+        params["prefixes"] = [query.prefix_last and i == last for i in range(len(query.terms))]
+    return params
+
+
+def _tag_condition() -> str:
+    through = Conversation.tags.through._meta.db_table
+    tags = Tag._meta.db_table
+    return (
+        f" AND EXISTS (SELECT 1 FROM {through} ct JOIN {tags} t ON t.id = ct.tag_id "
+        "WHERE ct.conversation_id = d.conversation_id AND t.name = %(tag)s)"
+    )
+
+
+# --- Conversations ----------------------------------------------------------------------------
+
+
+def conversation_candidates(
+    query: QueryTerms, conditions: IndexConditions
+) -> tuple[str, dict[str, Any]]:
+    """SQL and parameters of the candidates. Columns: id, conversation_id, customer_id,
+    kind, message_id, rank."""
+    params = _match_params(query)
+    if conditions.tag:
+        params["tag"] = conditions.tag
+    if is_postgresql():
+        return _postgresql_conversations(conditions, params), params
+    return _sqlite_conversations(conditions, params), params
+
+
+def _sqlite_conversations(conditions: IndexConditions, params: dict[str, Any]) -> str:
+    def equals(facet_column: str, value: object) -> str:
+        name = f"facet_{len(params)}"
+        params[name] = value
+        return f"d.{facet_column} = %({name})s"
+
+    where = ""
+    if conditions.any_of is not None:
+        arms = [
+            "(d.assignee_id IS NULL AND d.team_id IS NULL)"
+            if f.column == POOL
+            else equals(f.column, f.value)
+            for f in conditions.any_of
+        ]
+        where += " AND (" + " OR ".join(arms) + ")"
+    for f in conditions.all_of:
+        where += " AND " + equals(f.column, f.value)
+    if conditions.tag:
+        where += _tag_condition()
+    return (
+        f"SELECT {COLUMNS}, -bm25(search_document_fts) AS rank "
+        f"FROM search_document_fts JOIN {TABLE} d ON d.id = search_document_fts.rowid "
+        f"WHERE search_document_fts MATCH %(match)s AND d.conversation_id IS NOT NULL{where} "
+        "ORDER BY search_document_fts.rowid DESC LIMIT %(limit)s"
+    )
+
+
+def _postgresql_conversations(conditions: IndexConditions, params: dict[str, Any]) -> str:
+    # The walk tests the facets with functions, which the planner cannot answer from the GIN
+    # index (it would otherwise use it and lose the order); the index search with operators.
+    walk_where = index_where = ""
+    if conditions.any_of is not None:
+        params["any_of"] = [f.key for f in conditions.any_of]
+        walk_where += " AND arrayoverlap(d.facets, %(any_of)s::text[])"
+        index_where += " AND d.facets && %(any_of)s::text[]"
+    if conditions.all_of:
+        params["all_of"] = [f.key for f in conditions.all_of]
+        walk_where += " AND arraycontains(d.facets, %(all_of)s::text[])"
+        index_where += " AND d.facets @> %(all_of)s::text[]"
+    if conditions.tag:
+        walk_where += _tag_condition()
+        index_where += _tag_condition()
+    any_share = (
+        "LEAST(1, COALESCE((SELECT sum(m.f) FROM unnest(st.facet_elems, st.facet_freqs) "
+        "AS m(e, f) WHERE m.e = ANY(%(any_of)s::text[])), 0))"
+        if conditions.any_of is not None
+        else "1"
+    )
+    all_share = (
+        "(SELECT exp(sum(ln(GREATEST(COALESCE(m.f, 0), 1e-6)))) FROM unnest(%(all_of)s::text[]) "
+        "AS k(e) LEFT JOIN unnest(st.facet_elems, st.facet_freqs) AS m(e, f) ON m.e = k.e)"
+        if conditions.all_of
+        else "1"
+    )
+    return f"""
+WITH q AS MATERIALIZED (SELECT to_tsquery('simple', %(match)s) AS query),
+stats AS MATERIALIZED (
+    SELECT GREATEST(c.reltuples, 1)::float8 AS total,
+        s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs,
+        f.most_common_elems::text::text[] AS facet_elems,
+        f.most_common_elem_freqs AS facet_freqs,
+        (SELECT max(id) FROM {TABLE}) AS newest
+    FROM pg_class c
+    LEFT JOIN pg_stats s ON s.schemaname = current_schema()
+        AND s.tablename = '{TABLE}' AND s.attname = 'search_vector'
+    LEFT JOIN pg_stats f ON f.schemaname = current_schema()
+        AND f.tablename = '{TABLE}' AND f.attname = 'facets'
+    WHERE c.oid = '{TABLE}'::regclass
+),
+term_share AS (
+    SELECT COALESCE((
+        SELECT CASE WHEN t.prefix THEN sum(m.f) ELSE max(m.f) END
+        FROM unnest(st.elems, st.freqs) AS m(e, f)
+        WHERE m.e = t.term OR (t.prefix AND starts_with(m.e, t.term))
+    ), 0) AS share
+    FROM stats st, unnest(%(terms)s::text[], %(prefixes)s::bool[]) AS t(term, prefix)
+),
+choice AS MATERIALIZED (
+    SELECT p.*, p.postings <= {FALLBACK_POSTINGS} AS index_affordable,
+        p.newest - (4 * %(limit)s / GREATEST(p.share, p.walk_from))::bigint AS walk_floor
+    FROM (
+        SELECT st.total, COALESCE(st.newest, 0) AS newest,
+            (SELECT min(share) FROM term_share) * {any_share} * {all_share} AS share,
+            (SELECT sum(share) FROM term_share) * st.total AS postings,
+            LEAST(1, sqrt({WALK_COST_RATIO} * %(limit)s / st.total)) AS walk_from
+        FROM stats st
+    ) p
+),
+walked AS MATERIALIZED (
+    SELECT {COLUMNS}, d.search_vector FROM {TABLE} d, q
+    WHERE (SELECT share >= walk_from FROM choice)
+        AND d.id > (SELECT walk_floor FROM choice)
+        AND ts_match_vq(d.search_vector, q.query) AND d.conversation_id IS NOT NULL{walk_where}
+    ORDER BY d.id DESC LIMIT %(limit)s
+),
+indexed AS MATERIALIZED (
+    SELECT {COLUMNS}, d.search_vector FROM {TABLE} d, q
+    WHERE (SELECT share < walk_from OR index_affordable FROM choice)
+        AND (SELECT count(*) < %(limit)s FROM walked)
+        AND d.search_vector @@ q.query AND d.conversation_id IS NOT NULL{index_where}
+        AND d.id + 0 <= (SELECT CASE WHEN share >= walk_from THEN walk_floor ELSE newest END
+                         FROM choice)
+    ORDER BY d.id + 0 DESC LIMIT %(limit)s
+)
+SELECT c.id, c.conversation_id, c.customer_id, c.kind, c.message_id,
+    ts_rank(c.search_vector, q.query, 1) AS rank
+FROM (
+    SELECT * FROM walked UNION ALL SELECT * FROM indexed ORDER BY id DESC LIMIT %(limit)s
+) AS c, q
+"""
+
+
+# --- Customers --------------------------------------------------------------------------------
+
+
+def customer_candidates(
+    query: QueryTerms, scope_sql: str, scope_params: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """SQL and parameters of the newest matching customers. Columns as for conversations."""
+    params = {**_match_params(query), **scope_params}
+    scope = f" AND {scope_sql}" if scope_sql else ""
+    if not is_postgresql():
+        return (
+            f"SELECT {COLUMNS}, -bm25(search_document_fts) AS rank "
+            f"FROM search_document_fts JOIN {TABLE} d ON d.id = search_document_fts.rowid "
+            f"WHERE search_document_fts MATCH %(match)s AND d.customer_id IS NOT NULL{scope} "
+            "ORDER BY search_document_fts.rowid DESC LIMIT %(limit)s"
+        ), params
+    # `customer_id IS NOT NULL` is the predicate of the customers' own GIN index; `id + 0`
+    # keeps the planner from walking the primary key through every row of the table.
+    return (
+        f"""
+WITH q AS MATERIALIZED (SELECT to_tsquery('simple', %(match)s) AS query),
+found AS MATERIALIZED (
+    SELECT {COLUMNS}, d.search_vector FROM {TABLE} d, q
+    WHERE d.search_vector @@ q.query AND d.customer_id IS NOT NULL{scope}
+    ORDER BY d.id + 0 DESC LIMIT %(limit)s
+)
+SELECT c.id, c.conversation_id, c.customer_id, c.kind, c.message_id,
+    ts_rank(c.search_vector, q.query, 1) AS rank
+FROM found c, q
+""",
+        params,
+    )
+
+
+def _named(sql: str, params: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """Django's positional `%s` placeholders as named ones, so the SQL can be used twice."""
+    names: dict[str, Any] = {}
+
+    def name(match: re.Match[str]) -> str:
+        if match.group() == "%%":
+            return "%%"
+        key = f"scope_{len(names)}"
+        names[key] = params[len(names)]
+        return f"%({key})s"
+
+    return re.sub(r"%%|%s", name, sql), names
+
+
+def scope_sql(
+    base: QuerySet[Any], model: type[Model], column: str
+) -> tuple[str, dict[str, Any]] | None:
+    """A condition on the index row `d`: its `column` is one of `base`'s rows.
+
+    "" when `base` is the whole table, None when it is empty. Written as a correlated EXISTS
+    that PostgreSQL may not turn into a join (OFFSET 0): each candidate is checked with one
+    primary-key lookup, instead of first listing every row of the scope.
+    """
+    if base.model is not model:
+        raise TypeError(f"base must be a queryset of {model.__name__}")
+    if base.query.is_sliced:
+        raise TypeError("base must not be sliced")
+    if base.query.is_empty():
+        return None
+    if not base.query.where and not base.query.combinator and not base.query.distinct:
+        return "", {}
+    same_row = base.order_by().filter(pk=RawSQL(f"d.{column}", ())).values("pk")
+    sql, params = same_row.query.sql_with_params()
+    named, names = _named(sql, params)
+    fence = " OFFSET 0" if is_postgresql() else ""
+    return f"EXISTS ({named}{fence})", names
+
+
+def fetch(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        if not is_postgresql():
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        # The planner's generic estimates for this query are high enough to trigger JIT
+        # compilation, which costs 100-200 ms to save a few: off for this transaction.
+        with transaction.atomic():
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(sql, params)
+            return cursor.fetchall()
