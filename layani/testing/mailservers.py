@@ -38,6 +38,8 @@ __all__ = [
     "dovecot_binary",
     "free_port",
     "smtp_sink",
+    "test_ca",
+    "trust_test_ca",
 ]
 
 
@@ -94,7 +96,9 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <{root}/tls/cert.pem
+ssl_key = <{root}/tls/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{root}/mail/%u
@@ -118,7 +122,9 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
+    ssl = yes
   }}
 }}
 service anvil {{
@@ -141,6 +147,7 @@ class DovecotServer:
     port: int
     root: Path
     users: dict[str, str] = field(default_factory=dict)
+    tls_port: int = 0  # implicit TLS (IMAPS), certificate of `test_ca`; `port` offers STARTTLS
 
     def client(self, user: str = MAILBOX_USER) -> Any:
         from imapclient import IMAPClient
@@ -198,19 +205,41 @@ def _unprivileged_user() -> tuple[str, str]:
 
 
 @pytest.fixture(scope="session")
-def dovecot(dovecot_binary: str) -> Iterator[DovecotServer]:
+def test_ca() -> Any:
+    """A certificate authority of the test run (trustme): servers present certificates for
+    127.0.0.1 signed by it; `trust_test_ca` makes the application trust it."""
+    import trustme
+
+    return trustme.CA()
+
+
+@pytest.fixture
+def trust_test_ca(test_ca: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`ssl.create_default_context()` (what the application uses) trusts the test CA, as a
+    system would trust a real one: OpenSSL reads SSL_CERT_FILE when loading its defaults."""
+    bundle = tmp_path / "test-ca.pem"
+    test_ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    return test_ca
+
+
+@pytest.fixture(scope="session")
+def dovecot(dovecot_binary: str, test_ca: Any) -> Iterator[DovecotServer]:
     """A running Dovecot with the mailbox `MAILBOX_USER` (and two customer mailboxes)."""
     import grp
     import pwd
 
     root = Path(tempfile.mkdtemp(prefix="layani-dovecot-"))
-    for name in ("run", "state", "mail", "home"):
+    for name in ("run", "state", "mail", "home", "tls"):
         (root / name).mkdir()
+    certificate = test_ca.issue_cert("127.0.0.1", "localhost")
+    certificate.cert_chain_pems[0].write_to_path(str(root / "tls" / "cert.pem"))
+    certificate.private_key_pem.write_to_path(str(root / "tls" / "key.pem"))
     users = {MAILBOX_USER: MAILBOX_PASSWORD}
     (root / "users").write_text(
         "".join(f"{user}:{{PLAIN}}{password}::::::\n" for user, password in users.items())
     )
-    port = free_port()
+    port, tls_port = free_port(), free_port()
     config = root / "dovecot.conf"
     user = pwd.getpwuid(os.getuid()).pw_name
     group = grp.getgrgid(os.getgid()).gr_name
@@ -225,6 +254,7 @@ def dovecot(dovecot_binary: str) -> Iterator[DovecotServer]:
         _CONFIG.format(
             root=root,
             port=port,
+            tls_port=tls_port,
             user=user,
             group=group,
             uid=uid,
@@ -238,7 +268,8 @@ def dovecot(dovecot_binary: str) -> Iterator[DovecotServer]:
     )
     try:
         _wait_for_port(port, process, root / "dovecot.log")
-        yield DovecotServer(host="127.0.0.1", port=port, root=root, users=users)
+        _wait_for_port(tls_port, process, root / "dovecot.log")
+        yield DovecotServer(host="127.0.0.1", port=port, root=root, users=users, tls_port=tls_port)
     finally:
         process.terminate()
         try:
@@ -266,14 +297,27 @@ class ReceivedMail:
 class SmtpSink:
     """An aiosmtpd server on a free port that keeps every mail it accepts."""
 
-    def __init__(self) -> None:
+    def __init__(self, security: str = "none", ca: Any = None) -> None:
+        """`security`: "none", "tls" (implicit, like port 465) or "starttls" (required, like
+        587), with a certificate of `ca` for 127.0.0.1."""
+        import ssl
+
         from aiosmtpd.controller import Controller
 
+        self.security = security
         self.received: list[ReceivedMail] = []
         self.refuse_with: str | None = None
         self._arrived = threading.Condition()
         self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        options: dict[str, Any] = {}
+        if security != "none":
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+            if security == "tls":
+                options["ssl_context"] = context
+            else:
+                options.update(tls_context=context, require_starttls=True)
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse_with:
