@@ -195,6 +195,9 @@ def main() -> None:
     parser.add_argument("--webhooks", type=int, default=4000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--http-workers", type=int, default=4)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)"
+    )
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="layani-bench-channels-"))
     env = prepare(data_dir)
@@ -217,7 +220,7 @@ def main() -> None:
         [
             sys.executable, "-m", "gunicorn", "layani.config.wsgi",
             "--bind", f"127.0.0.1:{port}", "--workers", str(args.http_workers),
-            "--log-level", "warning",
+            "--log-level", "warning", "--threads", str(args.threads),
         ],
         env,
         data_dir / "server.log",
