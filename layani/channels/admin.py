@@ -1,19 +1,45 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from layani.channels.configuration import problems
 from layani.channels.models import ChannelAccount, InboundRecord, InboundStatus
 from layani.channels.processing import reprocess
 
 
+class ChannelAccountForm(forms.ModelForm):
+    class Meta:
+        model = ChannelAccount
+        fields = ("kind", "name", "key", "is_active", "settings", "secrets", "team", "branch")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "kind" in cleaned and "settings" in cleaned and "secrets" in cleaned:
+            for field, message in problems(
+                cleaned["kind"], cleaned["settings"], cleaned["secrets"]
+            ):
+                self.add_error(field, message)
+        return cleaned
+
+
 @admin.register(ChannelAccount)
 class ChannelAccountAdmin(admin.ModelAdmin):
+    form = ChannelAccountForm
     list_display = ("name", "kind", "key", "is_active", "team", "branch")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "key")
-    readonly_fields = ("created_at",)
+    readonly_fields = ("webhook_address", "created_at")
+
+    @admin.display(description=_("webhook address (give it to the provider)"))
+    def webhook_address(self, account: ChannelAccount) -> str:
+        if account.pk is None:
+            return _("shown once the account is saved")
+        return f"/channels/{account.kind}/{account.key}/"
 
 
 @admin.register(InboundRecord)

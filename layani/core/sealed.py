@@ -75,6 +75,10 @@ def reseal(value: str) -> str:
 class SealedJSONField(models.TextField):
     """A JSON object stored sealed: Python sees the dict, the database only ciphertext."""
 
+    # What django-stubs reads as the attribute's types (a dict, not the column's text).
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None or value == "":
             return {}
