@@ -4,12 +4,14 @@ Each event is applied at most once: a message carries the provider's id (unique 
 channel), a delivery update only moves a status forward.
 """
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layani.channels.acknowledge import acknowledge
-from layani.channels.base import Unparseable
+from layani.channels.base import NotYet, Unparseable
 from layani.channels.customers import customer_for_sender
 from layani.channels.events import CustomEvent, DeliveryUpdate, Event, Ignored, IncomingMessage
 from layani.channels.registry import handler_for
@@ -36,7 +38,7 @@ def apply_event(account: "ChannelAccount", record: "InboundRecord", event: Event
     if isinstance(event, IncomingMessage):
         return apply_message(account, event)
     if isinstance(event, DeliveryUpdate):
-        return apply_delivery(account, event)
+        return apply_delivery(account, record, event)
     if isinstance(event, Ignored):
         return f"ignored: {event.reason}"
     if isinstance(event, CustomEvent):
@@ -94,7 +96,14 @@ def apply_message(account: "ChannelAccount", event: IncomingMessage) -> str:
     return f"message {inbound.message.pk}"
 
 
-def apply_delivery(account: "ChannelAccount", event: DeliveryUpdate) -> str:
+# A status for a message we do not know yet may have overtaken our own send (the provider
+# reports "sent" before its answer to us gives the id): asked again while this young.
+STATUS_MAY_OVERTAKE = timedelta(minutes=3)
+
+
+def apply_delivery(
+    account: "ChannelAccount", record: "InboundRecord", event: DeliveryUpdate
+) -> str:
     message = (
         Message.objects.select_related("conversation")
         .filter(
@@ -103,6 +112,8 @@ def apply_delivery(account: "ChannelAccount", event: DeliveryUpdate) -> str:
         .first()
     )
     if message is None:
+        if record.received_at > timezone.now() - STATUS_MAY_OVERTAKE:
+            raise NotYet(f"no message {event.external_id} yet")
         return f"no message {event.external_id}"  # not ours, or sent before we kept ids
     try:
         changed = update_delivery_status(

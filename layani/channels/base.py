@@ -53,6 +53,11 @@ class Unparseable(Exception):
     """The stored request cannot be read; the reason is kept on the record."""
 
 
+class NotYet(Exception):
+    """The record refers to something not stored yet (a delivery status that overtook the
+    send it reports on): processed again by the sweep, quietly, a few times."""
+
+
 class SendFailed(Exception):
     """The provider refused the message for good (a retry would not help)."""
 

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from layani.channels.apply import apply_event
-from layani.channels.base import Unparseable
+from layani.channels.base import NotYet, Unparseable
 from layani.channels.models import InboundRecord, InboundStatus
 from layani.channels.registry import adapter_for
 
@@ -56,6 +56,10 @@ def process_record(record_id: int) -> str:
             record.status = InboundStatus.PROCESSED
             record.reason = "; ".join(notes)[:2000]
             record.processed_at = timezone.now()
+        except NotYet as exc:
+            record.reason = str(exc)[:2000]
+            if record.attempts >= MAX_ATTEMPTS:
+                record.status = InboundStatus.PROCESSED  # it never came: nothing to apply
         except Unparseable as exc:
             record.status = InboundStatus.FAILED
             record.reason = str(exc)[:2000] or "unparseable"

@@ -284,3 +284,43 @@ def test_a_read_watermark_leaves_messages_sent_after_it(messenger):
     after.refresh_from_db()
     assert before.delivery_status == DeliveryStatus.READ
     assert after.delivery_status == DeliveryStatus.SENT
+
+
+def test_a_status_that_overtakes_our_send_is_applied_once_the_send_is_known(whatsapp):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from layani.channels import processing
+
+    reply = our_reply(whatsapp, external_id="")  # our send has not returned its id yet
+    post(whatsapp, fixture_body("wa_status_read.json"))  # Meta reports on wamid.OUT1 already
+    record = InboundRecord.objects.order_by("-pk").first()
+    assert record.status == InboundStatus.RECEIVED and "wamid.OUT1" in record.reason
+    Message.objects.filter(pk=reply.pk).update(external_id="wamid.OUT1")  # the send returns
+
+    assert processing.sweep(timezone.now() + timedelta(minutes=1)) == 1
+
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.READ
+    record.refresh_from_db()
+    assert record.status == InboundStatus.PROCESSED
+
+
+def test_a_status_for_a_message_that_is_not_ours_is_let_go_after_a_while(whatsapp):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from layani.channels import processing
+
+    post(whatsapp, fixture_body("wa_status_read.json"))  # sent from another tool, say
+    record = InboundRecord.objects.get()
+    assert record.status == InboundStatus.RECEIVED
+    InboundRecord.objects.filter(pk=record.pk).update(
+        received_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert processing.sweep() == 1
+    record.refresh_from_db()
+    assert record.status == InboundStatus.PROCESSED
+    assert record.reason == "no message wamid.OUT1"
