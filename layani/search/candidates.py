@@ -10,34 +10,26 @@ conditions are tested on each match's row.
 
 PostgreSQL's GIN index returns matches in no useful order, so the newest N cost a heap visit
 for every match (~2.5 µs each here); walking the primary key backwards and testing each row
-costs ~0.5 µs a row (~1.3 µs with a scope to test) and stops after N matches. Which is
-cheaper depends on how many rows match, and the planner's own guess was wrong by orders of
-magnitude both ways. So the statement decides itself, from the statistics ANALYZE keeps
-(`pg_stats.most_common_elems` of `search_vector` and of `facets`):
+costs ~0.5 µs a row and stops after N matches. Which is cheaper depends on how many rows
+match, and the planner's own guess was wrong by orders of magnitude both ways. So the
+statement decides itself, from the statistics ANALYZE keeps (`pg_stats.most_common_elems`
+of `search_vector` and of `facets`):
 
 - a word's share of rows: its frequency there, or 0 when it is not among them (then it
   is rare); an AND of words is at most as common as its rarest word;
 - the scope's share: the sum of its facets' frequencies (any of them, at most 1); each
   filter multiplies it by its facet's frequency (filters taken as independent);
 - share = words' share * scope's share. When share >= sqrt(WALK_COST_RATIO * N / rows)
-  (where both ways cost the same), walk the newest rows, at most 4 * N / share of them and
-  never more than MAX_WALK; if the walk found fewer than N and the GIN index holds at most
-  FALLBACK_POSTINGS entries for the words, the GIN index looks further back;
+  (where both ways cost the same), walk the newest rows, at most 4 * N / share of them;
+  if the walk found fewer than N and the GIN index holds at most FALLBACK_POSTINGS entries
+  for the words, the GIN index looks further back;
 - otherwise: the GIN index over `(search_vector, facets)` of conversation rows, which
   matches the words and the scope together, so only rows inside the scope are visited.
 
-The trade-off: when the words are common alone but rare together ("dana belum masuk"), or
-the scope and filters are much rarer among the words' matches than the statistics say (a
-supervisor's branches: the scope's share is summed over its facets, which overlap), the walk
-ends after its window and older matches are not candidates: the page may show fewer
-conversations than exist, newest first. MAX_WALK bounds that walk at about 50 ms at 1M rows.
-
-What was tried and dropped (measured at 6.2M rows): slicing the table by id ranges (a facet
-term per 65,536 ids) and asking the GIN index for the newest slices first. Each slice's index
-scan read the common words' whole posting lists again (40-60 ms a scan), so it lost to both
-ways above. The scope's facets as a condition of the GIN index scan cost it up to ~30 ms
-for a broad scope (it reads their long row lists); testing them on each row instead was not
-faster in the one variant measured (with slices), and visits the matches outside the scope.
+Either way the cost is bounded by about sqrt(N * rows) row visits. The trade-off: when the
+words are common alone but rare together ("dana belum masuk"), or the scope and filters are
+much rarer among the word's matches than among all rows, the walk ends after its window and
+older matches are not candidates.
 
 Customers have a GIN index of their own over customer rows only (a few percent of the
 table): every match of the words among customers is read and the newest N kept.
@@ -64,10 +56,6 @@ WALK_COST_RATIO = 0.2
 # the GIN index looks further back only if it has at most this many entries to read for the
 # words (~0.5 µs each); otherwise the walk's matches are all the candidates.
 FALLBACK_POSTINGS = 100_000
-# PostgreSQL: a walk reads at most this many rows (~1.3 µs each measured at 1M, scope tested
-# on each), whatever the estimate: when the scope or the filters are rarer among the words'
-# matches than the statistics say, the window would otherwise grow to hundreds of ms.
-MAX_WALK = 40_000
 
 TABLE = SearchDocument._meta.db_table
 COLUMNS = "d.id, d.conversation_id, d.customer_id, d.kind, d.message_id"
@@ -206,8 +194,7 @@ term_share AS (
 ),
 choice AS MATERIALIZED (
     SELECT p.*, p.postings <= {FALLBACK_POSTINGS} AS index_affordable,
-        p.newest - LEAST(4 * %(limit)s / GREATEST(p.share, p.walk_from), {MAX_WALK})::bigint
-            AS walk_floor
+        p.newest - (4 * %(limit)s / GREATEST(p.share, p.walk_from))::bigint AS walk_floor
     FROM (
         SELECT st.total, COALESCE(st.newest, 0) AS newest,
             (SELECT min(share) FROM term_share) * {any_share} * {all_share} AS share,
