@@ -68,24 +68,35 @@ def checked(response: httpx.Response) -> dict[str, Any]:
     raise SendFailed(reason)
 
 
-def get_json(account: ChannelAccount, path: str, params: dict[str, str]) -> dict[str, Any]:
+def call(
+    account: ChannelAccount,
+    method: str,
+    path: str,
+    *,
+    timeout: httpx.Timeout = TIMEOUT,
+    **request: Any,
+) -> dict[str, Any]:
+    """One Graph API request with the account's token: its JSON, or SendFailed /
+    GraphUnavailable (network failures included)."""
     try:
-        response = httpx.get(
-            api_url(account, path), params=params, headers=auth_headers(account), timeout=TIMEOUT
+        response = httpx.request(
+            method,
+            api_url(account, path),
+            headers=auth_headers(account),
+            timeout=timeout,
+            **request,
         )
     except httpx.HTTPError as exc:
         raise GraphUnavailable(f"{type(exc).__name__}: {exc}") from exc
     return checked(response)
+
+
+def get_json(account: ChannelAccount, path: str, params: dict[str, str]) -> dict[str, Any]:
+    return call(account, "GET", path, params=params)
 
 
 def post_json(account: ChannelAccount, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-    try:
-        response = httpx.post(
-            api_url(account, path), json=payload, headers=auth_headers(account), timeout=TIMEOUT
-        )
-    except httpx.HTTPError as exc:
-        raise GraphUnavailable(f"{type(exc).__name__}: {exc}") from exc
-    return checked(response)
+    return call(account, "POST", path, json=payload)
 
 
 def post_file(
@@ -98,14 +109,11 @@ def post_file(
     content_type: str,
     file_field: str = "file",
 ) -> dict[str, Any]:
-    try:
-        response = httpx.post(
-            api_url(account, path),
-            data=fields,
-            files={file_field: (filename, content, content_type or "application/octet-stream")},
-            headers=auth_headers(account),
-            timeout=MEDIA_TIMEOUT,
-        )
-    except httpx.HTTPError as exc:
-        raise GraphUnavailable(f"{type(exc).__name__}: {exc}") from exc
-    return checked(response)
+    return call(
+        account,
+        "POST",
+        path,
+        timeout=MEDIA_TIMEOUT,
+        data=fields,
+        files={file_field: (filename, content, content_type or "application/octet-stream")},
+    )
