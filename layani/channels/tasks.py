@@ -1,13 +1,14 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from layani.channels import processing
+from layani.channels import batch, processing
 
 
 @db_task()
 def process_inbound(record_id: int) -> None:
-    """Queued with each stored record, after its commit."""
-    processing.process_record(record_id)
+    """Queued with each stored record, after its commit: that record and the ones waiting
+    after it, together where they can be (`batch`)."""
+    batch.process_batch(record_id)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from layani.core.events import publish_on_commit
-from layani.webhooks.dispatch import emit_event
+from layani.webhooks.dispatch import emit_event, emit_events
 
 if TYPE_CHECKING:
     from layani.conversations.models import Conversation, Mention, Message
@@ -130,6 +130,41 @@ def conversation_event(
     if event not in EVENTS:
         raise ValueError(f"unknown conversation event {event!r}")
     payload = conversation_payload(event, conversation, message=message, changes=changes)
+    _publish(event, conversation, payload, previous)
+    emit_event(event, payload)
+    for mention in mentions:
+        publish_on_commit(
+            user_group(mention.staff.user_id),
+            "mention.created",
+            {
+                "id": mention.pk,
+                "conversation_id": conversation.pk,
+                "reference": conversation.reference,
+                "message_id": mention.message_id,
+                "by": mention.mentioned_by.display_name if mention.mentioned_by else "",
+            },
+        )
+
+
+def messages_created(items: Sequence[tuple["Conversation", "Message", Sequence[str]]]) -> None:
+    """`conversation_event(MESSAGE_CREATED, ...)` for each (conversation, message, changes)
+    of a batch: the same pushes, and the webhook deliveries of all in one insert."""
+    payloads = []
+    for conversation, message, changes in items:
+        payload = conversation_payload(
+            MESSAGE_CREATED, conversation, message=message, changes=changes
+        )
+        _publish(MESSAGE_CREATED, conversation, payload, None)
+        payloads.append(payload)
+    emit_events(MESSAGE_CREATED, payloads)
+
+
+def _publish(
+    event: str,
+    conversation: "Conversation",
+    payload: dict[str, Any],
+    previous: Mapping[str, int | None] | None,
+) -> None:
     current = {
         "assignee": conversation.assignee_id,
         "team": conversation.team_id,
@@ -145,19 +180,6 @@ def conversation_event(
         )
     for group in dict.fromkeys(groups):
         publish_on_commit(group, event, payload)
-    emit_event(event, payload)
-    for mention in mentions:
-        publish_on_commit(
-            user_group(mention.staff.user_id),
-            "mention.created",
-            {
-                "id": mention.pk,
-                "conversation_id": conversation.pk,
-                "reference": conversation.reference,
-                "message_id": mention.message_id,
-                "by": mention.mentioned_by.display_name if mention.mentioned_by else "",
-            },
-        )
 
 
 def read_marker_event(conversation: "Conversation", *, user_id: int) -> None:

@@ -23,12 +23,42 @@ def record_event(
     details: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
 ) -> TimelineEvent:
+    event = timeline_event(
+        kind,
+        actor=actor,
+        customer=customer,
+        conversation=conversation,
+        visit=visit,
+        message=message,
+        branch=branch,
+        summary=summary,
+        details=details,
+        occurred_at=occurred_at,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def timeline_event(
+    kind: str,
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    customer: Any = None,
+    conversation: Any = None,
+    visit: Any = None,
+    message: Any = None,
+    branch: Any = None,
+    summary: str = "",
+    details: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+) -> TimelineEvent:
+    """The timeline row `record_event` writes, unsaved (for writers of many at once)."""
     # Ids, not objects: reading `conversation.customer` would load a row only to name it.
     branch_id = _id(branch) or _attr_id(visit, "branch_id") or _attr_id(conversation, "branch_id")
     customer_id = (
         _id(customer) or _attr_id(conversation, "customer_id") or _attr_id(visit, "customer_id")
     )
-    return TimelineEvent.objects.create(
+    return TimelineEvent(
         kind=kind,
         occurred_at=occurred_at or timezone.now(),
         customer_id=customer_id,

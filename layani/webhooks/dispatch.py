@@ -19,8 +19,16 @@ def emit_event(event: str, payload: dict[str, Any]) -> None:
     `data` and must be JSON-serialisable (datetimes, dates, decimals and UUIDs become strings).
     With no active endpoint this costs one query.
     """
+    emit_events(event, [payload])
+
+
+def emit_events(event: str, payloads: list[dict[str, Any]]) -> None:
+    """`emit_event` for several occurrences of one event (a batch of messages): one query
+    for the endpoints and one insert for all their deliveries, whatever the number."""
     if event not in WebhookEvent.values:
         raise ValueError(f"Unknown webhook event: {event!r}")
+    if not payloads:
+        return
     endpoint_ids = [
         pk
         for pk, events in WebhookEndpoint.objects.filter(is_active=True).values_list("id", "events")
@@ -28,7 +36,36 @@ def emit_event(event: str, payload: dict[str, Any]) -> None:
     ]
     if not endpoint_ids:
         return
-    queue_deliveries(endpoint_ids, event=event, payload=payload)
+    now = timezone.now()
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [
+            _delivery(endpoint_id, event=event, event_id=event_id, payload=payload, now=now)
+            for payload, event_id in ((p, uuid.uuid4()) for p in payloads)
+            for endpoint_id in endpoint_ids
+        ]
+    )
+    for delivery in deliveries:
+        enqueue_on_commit(deliver_webhook, delivery.pk)
+
+
+def _delivery(
+    endpoint_id: int,
+    *,
+    event: str,
+    event_id: uuid.UUID,
+    payload: dict[str, Any],
+    now: Any,
+    occurred_at: Any = None,
+) -> WebhookDelivery:
+    return WebhookDelivery(
+        endpoint_id=endpoint_id,
+        event=event,
+        event_id=event_id,
+        occurred_at=occurred_at or now,
+        payload=payload,
+        next_attempt_at=now,
+        created_at=now,
+    )
 
 
 def queue_deliveries(
@@ -44,14 +81,13 @@ def queue_deliveries(
     event_id = event_id or uuid.uuid4()
     deliveries = WebhookDelivery.objects.bulk_create(
         [
-            WebhookDelivery(
-                endpoint_id=endpoint_id,
+            _delivery(
+                endpoint_id,
                 event=event,
                 event_id=event_id,
-                occurred_at=occurred_at or now,
                 payload=payload,
-                next_attempt_at=now,
-                created_at=now,
+                now=now,
+                occurred_at=occurred_at,
             )
             for endpoint_id in endpoint_ids
         ]

@@ -30,6 +30,9 @@ def signature_of(secret: str, body: bytes) -> str:
 class MetaAdapter:
     kept_headers: tuple[str, ...] = (SIGNATURE_HEADER, "content-type")
     can_send = True
+    # Parsing reads the stored body only (no query, nothing queued): the worker may parse a
+    # record to see whether it can join a batch, and parse it again if not.
+    parse_is_pure = True
 
     def __init__(self, kind: str) -> None:
         self.kind = kind

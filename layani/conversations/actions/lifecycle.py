@@ -68,12 +68,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CLOSED: frozenset({S.OPEN}),
 }
 
-_MESSAGE_EVENT = {
+MESSAGE_EVENT_KIND = {
     Direction.INBOUND: EventKind.MESSAGE_IN,
     Direction.OUTBOUND: EventKind.MESSAGE_OUT,
     Direction.NOTE: EventKind.NOTE,
 }
-_FIRST_STATUS = {
+FIRST_DELIVERY_STATUS = {
     Direction.INBOUND: DeliveryStatus.RECEIVED,
     Direction.OUTBOUND: DeliveryStatus.PENDING,
     Direction.NOTE: DeliveryStatus.RECEIVED,
@@ -285,7 +285,7 @@ def store_message(
                 body_text=body_text,
                 body_html=sanitise_html(body_html) if body_html else "",
                 external_id=external_id or None,
-                delivery_status=_FIRST_STATUS[Direction(direction)],
+                delivery_status=FIRST_DELIVERY_STATUS[Direction(direction)],
                 author=author,
                 created_at=at,
                 meta=meta or {},
@@ -296,7 +296,37 @@ def store_message(
         ) from exc
     store_attachments(message, attachments)
     index_message(message)
-    fields = ["last_message_at"]
+    save(
+        conversation,
+        note_message(conversation, direction=direction, author=author, at=at, automatic=automatic),
+    )
+    record_event(
+        MESSAGE_EVENT_KIND[Direction(direction)],
+        actor=actor,
+        conversation=conversation,
+        message=message,
+        summary=body_text.strip()[:200],
+        details={
+            **({"channel": message.channel} if message.channel != conversation.channel else {}),
+            **(event_details or {}),
+        },
+        occurred_at=at,
+    )
+    return message
+
+
+def note_message(
+    conversation: Conversation,
+    *,
+    direction: str,
+    author: Staff | None,
+    at: datetime,
+    automatic: bool = False,
+) -> list[str]:
+    """Move the conversation's moments for a message written at `at` (on the instance,
+    unsaved): last message, waiting since, first response and due. Returns the fields to
+    save."""
+    fields = ["last_message_at", "updated_at"]
     conversation.last_message_at = at
     if automatic:
         pass
@@ -313,20 +343,7 @@ def store_message(
         refresh_due(conversation, at)
         fields.append("due_at")
     conversation.updated_at = at
-    save(conversation, fields)
-    record_event(
-        _MESSAGE_EVENT[Direction(direction)],
-        actor=actor,
-        conversation=conversation,
-        message=message,
-        summary=body_text.strip()[:200],
-        details={
-            **({"channel": message.channel} if message.channel != conversation.channel else {}),
-            **(event_details or {}),
-        },
-        occurred_at=at,
-    )
-    return message
+    return fields
 
 
 def add_message(
