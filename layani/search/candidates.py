@@ -31,6 +31,12 @@ words are common alone but rare together ("dana belum masuk"), or the scope and 
 much rarer among the word's matches than among all rows, the walk ends after its window and
 older matches are not candidates.
 
+Where the database has the ordered (RUM) index (`layani.search.ordered_index`, migration
+0004), it takes the GIN index's place and there is no such trade-off: whenever the walk found
+fewer than N, the ordered index reads every older match of the words (ids from the index)
+newest first and tests the scope and filters on those rows until N are found, so no match
+is ever missed; the estimate only decides how fast.
+
 Customers have a GIN index of their own over customer rows only (a few percent of the
 table): every match of the words among customers is read and the newest N kept.
 """
@@ -47,6 +53,7 @@ from layani.conversations.models import Conversation, Tag
 from layani.language.normalise import QueryTerms
 from layani.search.facets import POOL, IndexConditions
 from layani.search.models import SearchDocument
+from layani.search.ordered_index import ordered_index_present, ordered_search
 
 CANDIDATE_LIMIT = 200
 # PostgreSQL: reading one more row while walking the newest documents costs about a fifth of
@@ -111,7 +118,7 @@ def conversation_candidates(
     if conditions.tag:
         params["tag"] = conditions.tag
     if is_postgresql():
-        return _postgresql_conversations(conditions, params), params
+        return _postgresql_conversations(conditions, params, ordered_index_present()), params
     return _sqlite_conversations(conditions, params), params
 
 
@@ -142,9 +149,12 @@ def _sqlite_conversations(conditions: IndexConditions, params: dict[str, Any]) -
     )
 
 
-def _postgresql_conversations(conditions: IndexConditions, params: dict[str, Any]) -> str:
+def _postgresql_conversations(
+    conditions: IndexConditions, params: dict[str, Any], ordered: bool
+) -> str:
     # The walk tests the facets with functions, which the planner cannot answer from the GIN
     # index (it would otherwise use it and lose the order); the index search with operators.
+    # `ordered`: the index search is the ordered index's (`layani.search.ordered_index`).
     walk_where = index_where = ""
     if conditions.any_of is not None:
         params["any_of"] = [f.key for f in conditions.any_of]
@@ -168,6 +178,19 @@ def _postgresql_conversations(conditions: IndexConditions, params: dict[str, Any
         "AS k(e) LEFT JOIN unnest(st.facet_elems, st.facet_freqs) AS m(e, f) ON m.e = k.e)"
         if conditions.all_of
         else "1"
+    )
+    indexed = (
+        ordered_search(walk_where)
+        if ordered
+        else f"""
+    SELECT {COLUMNS}, d.search_vector FROM {TABLE} d, q
+    WHERE (SELECT share < walk_from OR index_affordable FROM choice)
+        AND (SELECT count(*) < %(limit)s FROM walked)
+        AND d.search_vector @@ q.query AND d.conversation_id IS NOT NULL{index_where}
+        AND d.id + 0 <= (SELECT CASE WHEN share >= walk_from THEN walk_floor ELSE newest END
+                         FROM choice)
+    ORDER BY d.id + 0 DESC LIMIT %(limit)s
+"""
     )
     return f"""
 WITH q AS MATERIALIZED (SELECT to_tsquery('simple', %(match)s) AS query),
@@ -210,15 +233,7 @@ walked AS MATERIALIZED (
         AND ts_match_vq(d.search_vector, q.query) AND d.conversation_id IS NOT NULL{walk_where}
     ORDER BY d.id DESC LIMIT %(limit)s
 ),
-indexed AS MATERIALIZED (
-    SELECT {COLUMNS}, d.search_vector FROM {TABLE} d, q
-    WHERE (SELECT share < walk_from OR index_affordable FROM choice)
-        AND (SELECT count(*) < %(limit)s FROM walked)
-        AND d.search_vector @@ q.query AND d.conversation_id IS NOT NULL{index_where}
-        AND d.id + 0 <= (SELECT CASE WHEN share >= walk_from THEN walk_floor ELSE newest END
-                         FROM choice)
-    ORDER BY d.id + 0 DESC LIMIT %(limit)s
-)
+indexed AS MATERIALIZED ({indexed})
 SELECT c.id, c.conversation_id, c.customer_id, c.kind, c.message_id,
     ts_rank(c.search_vector, q.query, 1) AS rank
 FROM (
