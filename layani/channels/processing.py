@@ -1,5 +1,8 @@
 """Process stored inbound records into the domain, once each, whatever happens around.
 
+This is the one-record way; the queued job and the sweep go through `batch.process_batch`,
+which writes plain follow-ups of many records together and sends every other record here.
+
 A record is taken under its row lock (`SKIP LOCKED` on PostgreSQL, so two workers never
 process one record); its events and its `processed` mark commit together, so a worker
 killed mid-way leaves it `received` and the sweep takes it again. A record that cannot be
@@ -84,12 +87,11 @@ def waiting_record_ids(now: datetime | None = None, limit: int = SWEEP_BATCH) ->
 
 def sweep(now: datetime | None = None) -> int:
     """Process what the queued jobs did not (a worker killed between store and process,
-    a queue lost with Redis): records still waiting after `SWEEP_AFTER`."""
-    done = 0
-    for record_id in waiting_record_ids(now):
-        if process_record(record_id) != "skipped":
-            done += 1
-    return done
+    a queue lost with Redis): records still waiting after `SWEEP_AFTER`, in batches like
+    the queued jobs (a queue down for a while leaves thousands)."""
+    from layani.channels.batch import process_batch
+
+    return sum(process_batch(record_id) for record_id in waiting_record_ids(now))
 
 
 def reprocess(record_ids: list[int]) -> int:

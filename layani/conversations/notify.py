@@ -21,7 +21,7 @@ queries.
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from layani.core.events import publish_on_commit
+from layani.core.events import publish_all_on_commit, publish_on_commit
 from layani.webhooks.dispatch import emit_event, emit_events
 
 if TYPE_CHECKING:
@@ -148,14 +148,17 @@ def conversation_event(
 
 def messages_created(items: Sequence[tuple["Conversation", "Message", Sequence[str]]]) -> None:
     """`conversation_event(MESSAGE_CREATED, ...)` for each (conversation, message, changes)
-    of a batch: the same pushes, and the webhook deliveries of all in one insert."""
+    of a batch: the same pushes, sent together after commit, and the webhook deliveries of
+    all in one insert."""
+    pushes = []
     payloads = []
     for conversation, message, changes in items:
         payload = conversation_payload(
             MESSAGE_CREATED, conversation, message=message, changes=changes
         )
-        _publish(MESSAGE_CREATED, conversation, payload, None)
+        pushes += [(group, MESSAGE_CREATED, payload) for group in _audience(conversation, None)]
         payloads.append(payload)
+    publish_all_on_commit(pushes)
     emit_events(MESSAGE_CREATED, payloads)
 
 
@@ -165,6 +168,12 @@ def _publish(
     payload: dict[str, Any],
     previous: Mapping[str, int | None] | None,
 ) -> None:
+    for group in _audience(conversation, previous):
+        publish_on_commit(group, event, payload)
+
+
+def _audience(conversation: "Conversation", previous: Mapping[str, int | None] | None) -> list[str]:
+    """The groups to tell (`audience_groups`), and on a reassignment those it leaves."""
     current = {
         "assignee": conversation.assignee_id,
         "team": conversation.team_id,
@@ -178,8 +187,7 @@ def _publish(
         groups += audience_groups(
             assignee_id=before["assignee"], team_id=before["team"], branch_id=before["branch"]
         )
-    for group in dict.fromkeys(groups):
-        publish_on_commit(group, event, payload)
+    return list(dict.fromkeys(groups))
 
 
 def read_marker_event(conversation: "Conversation", *, user_id: int) -> None:

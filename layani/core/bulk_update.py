@@ -29,11 +29,11 @@ def update_each(objects: Sequence[Model], fields: Sequence[str]) -> int:
         field = meta.get_field(name)
         if not isinstance(field, Field) or not field.column:
             raise ValueError(f"{name} is not a column of {meta.label}")
+        arm = f"WHEN %s THEN {_typed('%s', field)}"
         arms = []
         for obj in objects:
-            value = field.get_db_prep_save(getattr(obj, field.attname), connection)
-            arms.append(f"WHEN %s THEN {_typed('%s', field)}")
-            params += [obj.pk, value]
+            arms.append(arm)
+            params += [obj.pk, field.get_db_prep_save(getattr(obj, field.attname), connection)]
         column = quote(field.column)
         assignments.append(f"{column} = CASE {pk_column} {' '.join(arms)} ELSE {column} END")
     ids = [obj.pk for obj in objects]
