@@ -21,15 +21,17 @@ of `search_vector` and of `facets`):
   filter multiplies it by its facet's frequency (filters taken as independent);
 - share = words' share * scope's share. When share >= sqrt(WALK_COST_RATIO * N / rows)
   (where both ways cost the same), walk the newest rows, at most 4 * N / share of them;
-  if the walk found fewer than N and the GIN index holds at most FALLBACK_POSTINGS entries
-  for the words, the GIN index looks further back;
+  if the walk found fewer than N, the GIN index looks further back, however many entries
+  it has to read (a search that answers "nothing found" while a match exists is worse
+  than a slow one);
 - otherwise: the GIN index over `(search_vector, facets)` of conversation rows, which
   matches the words and the scope together, so only rows inside the scope are visited.
 
-Either way the cost is bounded by about sqrt(N * rows) row visits. The trade-off: when the
+The cost is bounded by about sqrt(N * rows) row visits when the estimate is right. When the
 words are common alone but rare together ("dana belum masuk"), or the scope and filters are
-much rarer among the word's matches than among all rows, the walk ends after its window and
-older matches are not candidates.
+much rarer among the word's matches than among all rows, the walk ends after its window
+and the GIN index reads every match of the words: slow at scale (hundreds of ms at 1M),
+never wrong.
 
 Where the database has the ordered (RUM) index (`layani.search.ordered_index`, migration
 0004), it takes the GIN index's place and there is no such trade-off: whenever the walk found
@@ -59,10 +61,6 @@ CANDIDATE_LIMIT = 200
 # PostgreSQL: reading one more row while walking the newest documents costs about a fifth of
 # fetching one more match found through the GIN index (measured: ~0.5 vs ~2.5 µs).
 WALK_COST_RATIO = 0.2
-# PostgreSQL: after a walk that found too few matches (words common alone, rare together),
-# the GIN index looks further back only if it has at most this many entries to read for the
-# words (~0.5 µs each); otherwise the walk's matches are all the candidates.
-FALLBACK_POSTINGS = 100_000
 
 TABLE = SearchDocument._meta.db_table
 COLUMNS = "d.id, d.conversation_id, d.customer_id, d.kind, d.message_id"
@@ -184,8 +182,7 @@ def _postgresql_conversations(
         if ordered
         else f"""
     SELECT {COLUMNS}, d.search_vector FROM {TABLE} d, q
-    WHERE (SELECT share < walk_from OR index_affordable FROM choice)
-        AND (SELECT count(*) < %(limit)s FROM walked)
+    WHERE (SELECT count(*) < %(limit)s FROM walked)
         AND d.search_vector @@ q.query AND d.conversation_id IS NOT NULL{index_where}
         AND d.id + 0 <= (SELECT CASE WHEN share >= walk_from THEN walk_floor ELSE newest END
                          FROM choice)
@@ -216,12 +213,11 @@ term_share AS (
     FROM stats st, unnest(%(terms)s::text[], %(prefixes)s::bool[]) AS t(term, prefix)
 ),
 choice AS MATERIALIZED (
-    SELECT p.*, p.postings <= {FALLBACK_POSTINGS} AS index_affordable,
+    SELECT p.*,
         p.newest - (4 * %(limit)s / GREATEST(p.share, p.walk_from))::bigint AS walk_floor
     FROM (
         SELECT st.total, COALESCE(st.newest, 0) AS newest,
             (SELECT min(share) FROM term_share) * {any_share} * {all_share} AS share,
-            (SELECT sum(share) FROM term_share) * st.total AS postings,
             LEAST(1, sqrt({WALK_COST_RATIO} * %(limit)s / st.total)) AS walk_from
         FROM stats st
     ) p

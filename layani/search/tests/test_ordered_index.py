@@ -77,9 +77,8 @@ def test_a_match_far_behind_newer_rows_of_the_scope_is_found(
 ):
     """Words common alone, rare together: the statistics make the search walk the newest
     rows for a short window, which holds no match; the ordered index then looks further
-    back, whatever its size (the GIN fallback would be skipped here: FALLBACK_POSTINGS 0)."""
+    back, whatever its size."""
     monkeypatch.setattr(candidates_module, "CANDIDATE_LIMIT", 5)
-    monkeypatch.setattr(candidates_module, "FALLBACK_POSTINGS", 0)
     old = conversation_with("Dana saya belum masuk ke rekening", branch=branch)
     for i in range(150):
         conversation_with(f"Dana sudah kembali nomor {i}", branch=branch)
