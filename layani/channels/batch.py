@@ -22,14 +22,14 @@ batch is an optimisation, never a second set of rules.
 
 import logging
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from layani.channels.apply import EMPTY_TEXT
 from layani.channels.customers import known_customer_ids
 from layani.channels.events import Event, Ignored, IncomingMessage
 from layani.channels.models import InboundRecord, InboundStatus
-from layani.channels.processing import process_record
+from layani.channels.processing import process_record, waiting
 from layani.channels.registry import adapter_for
 from layani.conversations.actions.follow_ups import FollowUp, FollowUps, append_follow_ups
 from layani.core.bulk_update import update_each
@@ -53,14 +53,7 @@ def process_batch(record_id: int, limit: int = BATCH_SIZE) -> int:
 
 
 def _take(record_id: int, limit: int) -> list[InboundRecord]:
-    queryset = InboundRecord.objects.select_related("account").filter(
-        pk__gte=record_id, status=InboundStatus.RECEIVED
-    )
-    if connection.vendor == "postgresql":
-        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
-    else:
-        queryset = queryset.select_for_update()
-    return list(queryset.order_by("pk")[:limit])
+    return list(waiting(pk__gte=record_id).order_by("pk")[:limit])
 
 
 def _plain(record: InboundRecord) -> list[Event]:

@@ -14,6 +14,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from layani.channels.apply import apply_event
@@ -29,15 +30,19 @@ SWEEP_AFTER = timedelta(seconds=30)
 SWEEP_BATCH = 500
 
 
-def _locked(record_id: int) -> InboundRecord | None:
+def waiting(**conditions: object) -> QuerySet[InboundRecord]:
+    """Waiting records (with their account) under a row lock that another worker skips
+    (`SKIP LOCKED` on PostgreSQL; SQLite serialises writers). Inside a transaction."""
     queryset = InboundRecord.objects.select_related("account").filter(
-        pk=record_id, status=InboundStatus.RECEIVED
+        status=InboundStatus.RECEIVED, **conditions
     )
     if connection.vendor == "postgresql":
-        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
-    else:
-        queryset = queryset.select_for_update()
-    return queryset.first()
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset.select_for_update()
+
+
+def _locked(record_id: int) -> InboundRecord | None:
+    return waiting(pk=record_id).first()
 
 
 def process_record(record_id: int) -> str:

@@ -181,17 +181,19 @@ def _replace(key: str, document: SearchDocument | None) -> None:
 def index_message(message: Message) -> None:
     """Index (or re-index) one message or internal note, with its conversation's facets
     (no query when the message was created with its conversation object)."""
-    _replace(
-        message_key(message.pk),
-        message_document(
-            message_id=message.pk,
-            conversation_id=message.conversation_id,
-            direction=message.direction,
-            body_text=message.body_text,
-            body_html=message.body_html,
-            created_at=message.created_at,
-            facets=conversation_facets(message.conversation),
-        ),
+    _replace(message_key(message.pk), document_of_message(message))
+
+
+def document_of_message(message: Message) -> SearchDocument | None:
+    """The index row of a saved message, with its conversation's facets (unsaved)."""
+    return message_document(
+        message_id=message.pk,
+        conversation_id=message.conversation_id,
+        direction=message.direction,
+        body_text=message.body_text,
+        body_html=message.body_html,
+        created_at=message.created_at,
+        facets=conversation_facets(message.conversation),
     )
 
 

@@ -50,7 +50,7 @@ from layani.conversations.notify import messages_created
 from layani.conversations.timeline import timeline_event
 from layani.core.bulk_update import update_each
 from layani.customers.models import Customer
-from layani.search.indexing import conversation_facets, message_document, upsert_documents
+from layani.search.indexing import document_of_message, upsert_documents
 
 
 @dataclass(frozen=True)
@@ -222,18 +222,7 @@ def _first_message_changes(conversation: Conversation, item: FollowUp, now: date
 def _write(written: list[tuple[FollowUp, Conversation, Message]], fields: set[str]) -> None:
     """The messages, their index and timeline rows, the conversations' new moments."""
     Message.objects.bulk_create([message for _item, _conversation, message in written])
-    documents = [
-        message_document(
-            message_id=message.pk,
-            conversation_id=conversation.pk,
-            direction=message.direction,
-            body_text=message.body_text,
-            body_html=message.body_html,
-            created_at=message.created_at,
-            facets=conversation_facets(conversation),
-        )
-        for _item, conversation, message in written
-    ]
+    documents = [document_of_message(message) for _item, _conversation, message in written]
     upsert_documents([document for document in documents if document is not None])
     TimelineEvent.objects.bulk_create(
         [
