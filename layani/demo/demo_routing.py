@@ -55,6 +55,10 @@ COMPLAINT_CAPACITY = {"phone": 6, "chat": 15, "email": 10}
 COMPLAINT_WORDS = ["kartu hilang", "blokir", "terpotong", "kecewa", "penipuan", "komplain"]
 ASSIGN_PER_TEAM = 3  # the demo leaves work waiting too ("Belum ditugaskan" is not empty)
 ROUTE_FRESH = 12  # unrouted waiting conversations routed as if they had just arrived
+# The very newest unrouted ones arrived a moment ago: no job has routed them yet, so the
+# shared pool shows work waiting whatever the hour the demo is seeded at (late at night
+# the history has few open conversations, and routing used to assign them all).
+JUST_ARRIVED = 3
 # SLA rows for the open conversations and those of the reports' default period (30 days):
 # older history has none, which keeps seeding fast (the clock costs ~1 ms a conversation).
 SLA_HISTORY_DAYS = 31
@@ -268,7 +272,7 @@ def run_demo_routing(now: datetime) -> DemoRouting:
     # as if they had just arrived (team, then an online agent with room, explained).
     fresh = Conversation.objects.filter(
         assignee__isnull=True, team__isnull=True, status__in=ACTIVE_STATUSES
-    ).order_by("-created_at", "-id")[:ROUTE_FRESH]
+    ).order_by("-created_at", "-id")[JUST_ARRIVED : JUST_ARRIVED + ROUTE_FRESH]
     for conversation in fresh:
         if route_conversation(conversation).assignee_id is not None:
             result.assigned += 1
