@@ -45,14 +45,14 @@ APP_SECRET = "bench-app-secret"
 CUSTOMERS = 600
 
 
-def prepare(data_dir: Path) -> dict[str, str]:
+def prepare(data_dir: Path, db: str = DB, redis_url: str = REDIS_URL) -> dict[str, str]:
     import psycopg
     import redis
 
     with psycopg.connect(f"{POSTGRES_BASE}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB}")
-    redis.Redis.from_url(REDIS_URL).flushdb()
+        conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {db}")
+    redis.Redis.from_url(redis_url).flushdb()
     env = {
         **os.environ,
         "LAYANI_DATA_DIR": str(data_dir),
@@ -62,8 +62,8 @@ def prepare(data_dir: Path) -> dict[str, str]:
         "LAYANI_HTTPS": "0",
         "LAYANI_LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "layani.config.settings",
-        "DATABASE_URL": f"{POSTGRES_BASE}/{DB}",
-        "REDIS_URL": REDIS_URL,
+        "DATABASE_URL": f"{POSTGRES_BASE}/{db}",
+        "REDIS_URL": redis_url,
     }
     env.pop("LAYANI_TESTING", None)
     subprocess.run([sys.executable, "-m", "layani", "migrate", "-v0"], env=env, check=True)
