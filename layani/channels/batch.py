@@ -2,8 +2,8 @@
 
 `process_record` takes one record in its own transaction: about twenty statements for a
 customer's message. Under load the records queue up faster than that, and most of them are
-follow-ups in a running conversation. `process_batch` takes a record and up to
-`BATCH_SIZE - 1` records waiting after it, in one transaction:
+follow-ups in a running conversation. A batch takes up to `BATCH_SIZE` waiting records in
+one transaction:
 
 1. locks them (`SKIP LOCKED` on PostgreSQL: another worker takes the next ones);
 2. parses those whose adapter parses without side effects (`parse_is_pure`);
@@ -18,6 +18,10 @@ customer, a declined group) is left waiting and then taken by `process_record`, 
 time, as before. If the batch's write fails (another worker stored the same message id a
 moment ago, say), nothing of it stays and every record goes the one-at-a-time way: the
 batch is an optimisation, never a second set of rules.
+
+`drain` is the queued job's work (`doorbell`): batches of the oldest records never tried,
+until one is not full. `process_batch` starts at a given record and also takes records
+tried before; the sweep uses it for what waited too long.
 """
 
 import logging
@@ -25,6 +29,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from layani.channels import doorbell
 from layani.channels.apply import EMPTY_TEXT
 from layani.channels.customers import known_customer_ids
 from layani.channels.events import Event, Ignored, IncomingMessage
@@ -39,21 +44,43 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 100
 
 
+# A drain goes on while its batches come full, up to this many, then lets the jobs queued
+# behind it run (it has rung: another drain is queued and carries on).
+DRAIN_ROUNDS = 10
+
+
+def drain(limit: int = BATCH_SIZE, rounds: int = DRAIN_ROUNDS) -> int:
+    """Process the waiting records never tried yet, a batch at a time, until a batch is
+    not full; returns how many were processed. A record that was tried and still waits
+    (a delivery status that overtook our send, a failure to retry) is the sweep's."""
+    doorbell.answer()  # before looking: a record committed after the last look rings again
+    processed = 0
+    for _round in range(rounds):
+        taken, done = _process_taken(limit, attempts=0)
+        processed += done
+        if taken < limit:
+            break
+        doorbell.ring()  # more is waiting: the other worker joins, or this one goes on later
+    return processed
+
+
 def process_batch(record_id: int, limit: int = BATCH_SIZE) -> int:
     """Process this record and up to `limit - 1` waiting after it; returns how many were
     processed here (together or one at a time)."""
     if not InboundRecord.objects.filter(pk=record_id, status=InboundStatus.RECEIVED).exists():
         return 0  # an earlier batch took it: the usual case under load, so kept cheap
+    return _process_taken(limit, pk__gte=record_id)[1]
+
+
+def _process_taken(limit: int, **conditions: object) -> tuple[int, int]:
+    """Take up to `limit` waiting records (oldest first) and process them: how many were
+    taken, and how many processed (together or one at a time)."""
     with transaction.atomic():
-        records = _take(record_id, limit)
+        records = list(waiting(**conditions).order_by("pk")[:limit])
         parsed = {record.pk: events for record in records if (events := _plain(record))}
         written = _write_together(records, parsed) if parsed else set()
     rest = [record.pk for record in records if record.pk not in written]
-    return len(written) + sum(process_record(pk) != "skipped" for pk in rest)
-
-
-def _take(record_id: int, limit: int) -> list[InboundRecord]:
-    return list(waiting(pk__gte=record_id).order_by("pk")[:limit])
+    return len(records), len(written) + sum(process_record(pk) != "skipped" for pk in rest)
 
 
 def _plain(record: InboundRecord) -> list[Event]:

@@ -2,9 +2,10 @@
 
 `store` writes the raw request with its idempotency key in one statement
 (`INSERT ... ON CONFLICT DO NOTHING RETURNING id`), which commits on its own when no
-transaction is open; only then is the background job queued and the provider answered
-2xx. A request with a key already stored (a provider retry, a double POST) inserts
-nothing and is counted on the first record.
+transaction is open; only then is the doorbell rung (a drain job queued unless one is
+queued already, `doorbell`) and the provider answered 2xx. A request with a key already
+stored (a provider retry, a double POST) inserts nothing and is counted on the first
+record.
 
 The queue is a doorbell, not the record: when it cannot be reached the request is still
 stored and acknowledged, and the sweep (`processing.sweep`) processes it later.
@@ -16,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from layani.channels import doorbell
 from layani.channels.base import Adapter, RawRequest
 from layani.channels.models import ChannelAccount, InboundRecord, InboundStatus
 
@@ -60,18 +62,17 @@ def store_raw(
         first = InboundRecord.objects.filter(account=account, idempotency_key=key[:MAX_KEY])
         first.update(duplicates=F("duplicates") + 1)
         return None
-    transaction.on_commit(lambda: ring(record.pk))
+    transaction.on_commit(ring)
     return record
 
 
-def ring(record_id: int) -> None:
-    """Queue the record's processing; a queue that is down leaves it to the sweep."""
-    from layani.channels.tasks import process_inbound
-
+def ring() -> None:
+    """Make sure a drain comes for what was stored; a queue that is down leaves it to the
+    sweep."""
     try:
-        process_inbound(record_id)
+        doorbell.ring()
     except Exception:
-        logger.exception("inbound record %s stored, not queued: the sweep will take it", record_id)
+        logger.exception("inbound record stored, no drain queued: the sweep will take it")
 
 
 def _insert_once(record: InboundRecord) -> int | None:

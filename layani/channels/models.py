@@ -139,6 +139,10 @@ class InboundRecord(models.Model):
                 condition=models.Q(status="failed"),
                 name="inbound_failed",
             ),
+            # A drain takes the oldest waiting records by id (`batch.drain`).
+            models.Index(
+                fields=["id"], condition=models.Q(status="received"), name="inbound_waiting_by_id"
+            ),
         ]
 
     def __str__(self) -> str:
