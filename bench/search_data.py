@@ -2,7 +2,6 @@
 text, the messages topped up to MESSAGES_PER_CONVERSATION per conversation, and the search
 index loaded by COPY with its GIN indexes built afterwards (see search_bench.py)."""
 
-import importlib
 import os
 import random
 import time
@@ -187,12 +186,9 @@ STAGING_COLUMNS = (
     "channel varchar(20), purpose varchar(20), priority smallint, branch_id bigint, "
     "team_id bigint, assignee_id bigint"
 )
-# The search table's GIN indexes (migration 0003), dropped while loading.
+# The customers' GIN index (migration 0003), dropped while loading; the conversation rows'
+# segment indexes (migration 0005, `layani.search.segments`) likewise.
 GIN_INDEXES = {
-    "search_document_conversation_vector": (
-        "USING gin (search_vector, facets) WITH (fastupdate = off) "
-        "WHERE conversation_id IS NOT NULL"
-    ),
     "search_document_customer_vector": (
         "USING gin (search_vector) WITH (fastupdate = off) WHERE customer_id IS NOT NULL"
     ),
@@ -287,17 +283,13 @@ def build_index(connection: Any) -> dict[str, Any]:
 def move_in_time_order(connection: Any) -> dict[str, Any]:
     """search_staging -> search_searchdocument ordered by time; then the GIN indexes."""
     from layani.search.indexing import DOCUMENT_COLUMNS
+    from layani.search.segments import drop_segments, ensure_segments
 
     names = ", ".join(DOCUMENT_COLUMNS)
-    # The ordered (RUM) index of search.0004, where the database has it: dropped and built
-    # again after the load, like the GIN indexes.
-    ordered = importlib.import_module("layani.search.migrations.0004_ordered_index")
     began = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '1GB'")
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [ordered.INDEX])
-        had_ordered = cursor.fetchone()[0]
-        ordered.drop_ordered_index(connection)
+        drop_segments()
         for name in GIN_INDEXES:
             cursor.execute(f"DROP INDEX IF EXISTS {name}")
         cursor.execute("TRUNCATE search_searchdocument RESTART IDENTITY")
@@ -312,8 +304,7 @@ def move_in_time_order(connection: Any) -> dict[str, Any]:
         began = time.monotonic()
         for name, definition in GIN_INDEXES.items():
             cursor.execute(f"CREATE INDEX {name} ON search_searchdocument {definition}")
-        if had_ordered:
-            ordered.create_ordered_index(connection, concurrently=False)
+        ensure_segments(concurrently=False)
         for table in (
             "search_searchdocument",
             "conversations_message",

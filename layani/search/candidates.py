@@ -8,36 +8,29 @@ conversations table; only a tag filter looks at the conversation's tags.
 SQLite's FTS5 reads its index in rowid order: newest first, nothing to choose; the
 conditions are tested on each match's row.
 
-PostgreSQL's GIN index returns matches in no useful order, so the newest N cost a heap visit
-for every match (~2.5 µs each here); walking the primary key backwards and testing each row
-costs ~0.5 µs a row and stops after N matches. Which is cheaper depends on how many rows
-match, and the planner's own guess was wrong by orders of magnitude both ways. So the
-statement decides itself, from the statistics ANALYZE keeps (`pg_stats.most_common_elems`
-of `search_vector` and of `facets`):
+PostgreSQL's GIN indexes return matches in no useful order, so the newest N cost a heap
+visit for every match (~2.5 µs each here); walking the primary key backwards and testing
+each row costs ~0.5-1.5 µs a row and stops after N matches. So the statement runs in two
+stages:
 
-- a word's share of rows: its frequency there, or 0 when it is not among them (then it
-  is rare); an AND of words is at most as common as its rarest word;
-- the scope's share: the sum of its facets' frequencies (any of them, at most 1); each
-  filter multiplies it by its facet's frequency (filters taken as independent);
-- share = words' share * scope's share. When share >= sqrt(WALK_COST_RATIO * N / rows)
-  (where both ways cost the same), walk the newest rows, at most 4 * N / share of them;
-  if the walk found fewer than N, the GIN index looks further back, however many entries
-  it has to read (a search that answers "nothing found" while a match exists is worse
-  than a slow one);
-- otherwise: the GIN index over `(search_vector, facets)` of conversation rows, which
-  matches the words and the scope together, so only rows inside the scope are visited.
-
-The cost is bounded by about sqrt(N * rows) row visits when the estimate is right. When the
-words are common alone but rare together ("dana belum masuk"), or the scope and filters are
-much rarer among the word's matches than among all rows, the walk ends after its window
-and the GIN index reads every match of the words: slow at scale (hundreds of ms at 1M),
-never wrong.
-
-Where the database has the ordered (RUM) index (`layani.search.ordered_index`, migration
-0004), it takes the GIN index's place and there is no such trade-off: whenever the walk found
-fewer than N, the ordered index reads every older match of the words (ids from the index)
-newest first and tests the scope and filters on those rows until N are found, so no match
-is ever missed; the estimate only decides how fast.
+1. The walk, when the words (and the scope) look common enough, from the statistics ANALYZE
+   keeps (`pg_stats.most_common_elems` of `search_vector` and of `facets`):
+   - a word's share of rows: its frequency there, or 0 when it is not among them (then it
+     is rare); an AND of words is at most as common as its rarest word;
+   - the scope's share: the sum of its facets' frequencies (any of them, at most 1); each
+     filter multiplies it by its facet's frequency (filters taken as independent);
+   - share = words' share * scope's share. When share >= sqrt(WALK_COST_RATIO * N / rows)
+     (where both ways cost the same), walk the newest rows: 4 * N / share of them, at most
+     WALK_MAX_ROWS (the estimate can be wrong by orders of magnitude: words common alone
+     and rare together, "dana belum masuk").
+2. The segments (`layani.search.segments`), when the walk did not find N: the older rows,
+   one id range at a time, newest first, each through its own GIN index over
+   `(search_vector, facets)`, which matches the words and the scope together. PostgreSQL
+   stops reading segments as soon as N are found, so a search reads about as much as the
+   newest page needs. No limit on how far back: a search that answers "nothing found"
+   while a match exists is worse than a slow one. The slowest searches are the ones with
+   few matches among common words: every segment is read (about 80-130 ms at 1M
+   conversations, bench/RESULTS.md).
 
 Customers have a GIN index of their own over customer rows only (a few percent of the
 table): every match of the words among customers is read and the newest N kept.
@@ -55,12 +48,16 @@ from layani.conversations.models import Conversation, Tag
 from layani.language.normalise import QueryTerms
 from layani.search.facets import POOL, IndexConditions
 from layani.search.models import SearchDocument
-from layani.search.ordered_index import ordered_index_present, ordered_search
+from layani.search.segments import known_segments, segmented_search
 
 CANDIDATE_LIMIT = 200
 # PostgreSQL: reading one more row while walking the newest documents costs about a fifth of
 # fetching one more match found through the GIN index (measured: ~0.5 vs ~2.5 µs).
 WALK_COST_RATIO = 0.2
+# The walk reads at most this many of the newest rows (~1.5 µs each with a scope to test);
+# the segments take over below it. Measured at 1M conversations: 5,000 kept common words
+# fast and stopped mis-estimated walks from reading 200,000 rows (bench/RESULTS.md).
+WALK_MAX_ROWS = 5_000
 
 TABLE = SearchDocument._meta.db_table
 COLUMNS = "d.id, d.conversation_id, d.customer_id, d.kind, d.message_id"
@@ -116,7 +113,7 @@ def conversation_candidates(
     if conditions.tag:
         params["tag"] = conditions.tag
     if is_postgresql():
-        return _postgresql_conversations(conditions, params, ordered_index_present()), params
+        return _postgresql_conversations(conditions, params), params
     return _sqlite_conversations(conditions, params), params
 
 
@@ -147,12 +144,10 @@ def _sqlite_conversations(conditions: IndexConditions, params: dict[str, Any]) -
     )
 
 
-def _postgresql_conversations(
-    conditions: IndexConditions, params: dict[str, Any], ordered: bool
-) -> str:
-    # The walk tests the facets with functions, which the planner cannot answer from the GIN
-    # index (it would otherwise use it and lose the order); the index search with operators.
-    # `ordered`: the index search is the ordered index's (`layani.search.ordered_index`).
+def _postgresql_conversations(conditions: IndexConditions, params: dict[str, Any]) -> str:
+    # The walk tests the facets with functions, which the planner cannot answer from a GIN
+    # index (it would otherwise use one and lose the order); the segments with operators,
+    # so each segment's index matches the words and the scope together.
     walk_where = index_where = ""
     if conditions.any_of is not None:
         params["any_of"] = [f.key for f in conditions.any_of]
@@ -177,18 +172,7 @@ def _postgresql_conversations(
         if conditions.all_of
         else "1"
     )
-    indexed = (
-        ordered_search(walk_where)
-        if ordered
-        else f"""
-    SELECT {COLUMNS}, d.search_vector FROM {TABLE} d, q
-    WHERE (SELECT count(*) < %(limit)s FROM walked)
-        AND d.search_vector @@ q.query AND d.conversation_id IS NOT NULL{index_where}
-        AND d.id + 0 <= (SELECT CASE WHEN share >= walk_from THEN walk_floor ELSE newest END
-                         FROM choice)
-    ORDER BY d.id + 0 DESC LIMIT %(limit)s
-"""
-    )
+    indexed = segmented_search(COLUMNS, index_where, known_segments())
     return f"""
 WITH q AS MATERIALIZED (SELECT to_tsquery('simple', %(match)s) AS query),
 stats AS MATERIALIZED (
@@ -214,7 +198,8 @@ term_share AS (
 ),
 choice AS MATERIALIZED (
     SELECT p.*,
-        p.newest - (4 * %(limit)s / GREATEST(p.share, p.walk_from))::bigint AS walk_floor
+        p.newest - LEAST(4 * %(limit)s / GREATEST(p.share, p.walk_from), {WALK_MAX_ROWS})::bigint
+            AS walk_floor
     FROM (
         SELECT st.total, COALESCE(st.newest, 0) AS newest,
             (SELECT min(share) FROM term_share) * {any_share} * {all_share} AS share,

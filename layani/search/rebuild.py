@@ -27,6 +27,7 @@ from layani.search.indexing import (
     upsert_documents,
 )
 from layani.search.models import FACET_FIELDS, SearchDocument
+from layani.search.segments import ensure_segments
 
 PARTS = ("messages", "subjects", "customers")
 
@@ -134,5 +135,8 @@ INDEXERS: dict[str, Callable[[int], int]] = {
 
 
 def rebuild_index(*, parts: tuple[str, ...] = PARTS, batch_size: int = 2000) -> dict[str, int]:
-    """Index every message, subject and customer (or only `parts`); how many of each."""
-    return {part: INDEXERS[part](batch_size) for part in parts}
+    """Index every message, subject and customer (or only `parts`); how many of each. Then
+    the conversation rows' segment indexes reach the newest rows (`segments.py`)."""
+    counts = {part: INDEXERS[part](batch_size) for part in parts}
+    ensure_segments()
+    return counts

@@ -1,7 +1,6 @@
 """Helpers for the search tests: conversations with messages, indexed as the actions do;
-the ordered (RUM) index on PostgreSQL."""
+PostgreSQL's segment indexes at a size a test can fill."""
 
-import importlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,38 +14,46 @@ from layani.conversations.models import (
     Message,
 )
 from layani.core.choices import Channel
+from layani.search import segments
 from layani.search.indexing import index_conversation, index_message
-from layani.search.ordered_index import forget_ordered_index, ordered_index_present
-from layani.testing.rum import install_rum, rum_offered, rum_package, under_ci
 
 
 @pytest.fixture(autouse=True)
-def _ask_again_for_the_ordered_index() -> Iterator[None]:
-    """A test may create or drop the ordered index (rolled back after it): never let the
-    next test trust what this one's connection was told."""
-    forget_ordered_index()
+def _ask_again_for_the_segments() -> Iterator[None]:
+    """A test may create or drop segment indexes (rolled back after it): never let the next
+    test trust what this one's process was told."""
+    segments.forget_segments()
     yield
-    forget_ordered_index()
+    segments.forget_segments()
 
 
 @pytest.fixture
-def ordered_index(db: Any) -> None:
-    """The ordered (RUM) index exists in the test database, inside the test's transaction.
-
-    PostgreSQL only. When the server does not offer RUM: skipped locally with the reason,
-    installed under CI (`CI=true`), and the test fails if that does not work."""
+def small_segments(db: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[int]]:
+    """PostgreSQL's segments at SMALL_SEGMENT rows, inside the test's transaction: the index
+    rows' ids start again at 1 (the table is empty: earlier tests were rolled back), the
+    migration's segments are dropped, and the returned function creates the segments the
+    rows written so far need (`ensure_segments`)."""
     if connection.vendor != "postgresql":
-        pytest.skip("the ordered index is PostgreSQL's (the RUM extension)")
-    if not rum_offered():
-        if not under_ci():
-            pytest.skip(f"PostgreSQL does not offer rum: apt-get install {rum_package()}")
-        problem = install_rum()
-        if problem is not None:
-            pytest.fail(f"CI needs the rum extension for the ordered index tests: {problem}")
-    migration = importlib.import_module("layani.search.migrations.0004_ordered_index")
-    assert migration.create_ordered_index(connection, concurrently=False)
-    forget_ordered_index()
-    assert ordered_index_present()
+        pytest.skip("segments are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('search_searchdocument', 'id'), "
+            "COALESCE(max(id), 0) + 1, false) FROM search_searchdocument"
+        )
+    monkeypatch.setattr(segments, "SEGMENT_ROWS", SMALL_SEGMENT)
+    segments.drop_segments()
+
+    def ensure() -> list[int]:
+        # The test's rows are inside its transaction, their deferred foreign-key checks
+        # pending, which CREATE INDEX does not allow: checked now instead.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        return segments.ensure_segments()
+
+    return ensure
+
+
+SMALL_SEGMENT = 20
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from layani.demo.demo_seed import DEFAULT_SEED, create_base, seed_demo_history
 from layani.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 from layani.demo.staff_roster import load_roster
 from layani.demo.volume import generate_volume, rows_written
+from layani.search.segments import ensure_segments
 
 
 class Command(BaseCommand):
@@ -135,6 +136,8 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if search_index:
+            ensure_segments()  # the search index's segments reach the loaded rows
         if counts.indexes_rebuilt:
             self.stdout.write(
                 f"Built {counts.indexes_rebuilt} secondary indexes after the load "

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from layani.search.rebuild import INDEXERS, PARTS
+from layani.search.segments import ensure_segments
 
 
 class Command(BaseCommand):
@@ -31,3 +32,6 @@ class Command(BaseCommand):
             began = time.monotonic()
             count = INDEXERS[part](batch_size)
             self.stdout.write(f"{part}: {count} indexed in {time.monotonic() - began:.1f} s")
+        created = ensure_segments()
+        if created:
+            self.stdout.write(f"search segments created: {', '.join(map(str, created))}")

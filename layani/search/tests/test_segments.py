@@ -1,0 +1,189 @@
+"""PostgreSQL's conversation search through segments of ids (layani.search.segments): the
+same candidates as a plain reading of the rows, whichever stage finds them, however far
+back; segments created ahead of the rows; rows beyond the last segment still found."""
+
+import importlib
+import random
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from layani.conversations.models import ConversationStatus
+from layani.conversations.queries import ConversationScope
+from layani.language.normalise import query_terms
+from layani.search import candidates as candidates_module
+from layani.search import segments
+from layani.search.candidates import conversation_candidates, fetch
+from layani.search.facets import index_conditions
+from layani.search.filters import ConversationFilters
+from layani.search.models import SearchDocument
+from layani.search.queries import search_conversations
+from layani.search.tests.conftest import SMALL_SEGMENT
+
+pytestmark = pytest.mark.django_db
+
+ALL = ConversationScope(sees_all=True)
+
+
+def candidate_ids(text, scope, filters=None):
+    """The index rows a search ranks, newest first."""
+    conditions = index_conditions(scope, filters or ConversationFilters())
+    sql, params = conversation_candidates(query_terms(text), conditions)
+    return [row[0] for row in fetch(sql, params)]
+
+
+def newest_matching_rows(text, scope, filters, limit):
+    """The same answer read plainly: every conversation row of the scope and filters whose
+    words include the query's, newest first."""
+    query = query_terms(text)
+    conversations = ConversationFilters() if filters is None else filters
+    rows = SearchDocument.objects.filter(conversation__isnull=False).order_by("-id")
+    if not scope.sees_all:
+        rows = rows.filter(branch_id__in=scope.branch_ids)
+    if conversations.status:
+        rows = rows.filter(status=conversations.status)
+    found = []
+    for row in rows:
+        words = row.content.split()
+        last = len(query.terms) - 1
+        if all(
+            term in words
+            or (query.prefix_last and i == last and any(w.startswith(term) for w in words))
+            for i, term in enumerate(query.terms)
+        ):
+            found.append(row.pk)
+    return found[:limit]
+
+
+def segment_indexes():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_searchdocument'"
+        )
+        return dict(cursor.fetchall())
+
+
+def test_sqlite_has_no_segments():
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite's FTS5 reads newest first by itself")
+    assert segments.ensure_segments() == []
+
+
+def test_the_migration_leaves_segments_and_no_index_over_every_conversation_row(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("segments are PostgreSQL's")
+    indexes = segment_indexes()
+    assert "search_document_conversation_vector" not in indexes
+    assert "search_document_ordered" not in indexes
+    first = indexes[segments.index_name(0)]
+    assert "gin (search_vector, facets)" in first
+    assert f"id < {segments.SEGMENT_ROWS}" in first
+    migration = importlib.import_module("layani.search.migrations.0005_segments")
+    assert "search_document_conversation_vector" in migration.DROPPED
+
+
+def test_segments_are_made_ahead_of_the_rows_once(small_segments, conversation_with, branch):
+    for i in range(30):
+        conversation_with(f"Kartu nomor {i} tertelan", branch=branch)
+    newest = SearchDocument.objects.order_by("-id").values_list("id", flat=True).first()
+    created = small_segments()
+    last = newest // SMALL_SEGMENT + segments.AHEAD
+    assert created == list(range(last + 1))
+    assert small_segments() == []
+    names = segment_indexes()
+    for number in created:
+        low, high = segments.bounds(number)
+        assert f"id >= {low}" in names[segments.index_name(number)]
+        assert f"id < {high}" in names[segments.index_name(number)]
+    assert segments.known_segments() == tuple(created)
+
+
+def test_a_match_far_behind_newer_rows_of_the_scope_is_found(
+    small_segments, conversation_with, branch, other_branch, monkeypatch
+):
+    """Words common alone, rare together, many segments back: the walk over the newest rows
+    finds nothing and the segments look further back, whatever the estimate."""
+    monkeypatch.setattr(candidates_module, "CANDIDATE_LIMIT", 5)
+    monkeypatch.setattr(candidates_module, "WALK_MAX_ROWS", 30)
+    old = conversation_with("Dana saya belum masuk ke rekening", branch=branch)
+    for i in range(120):
+        conversation_with(f"Dana sudah kembali nomor {i}", branch=branch)
+        conversation_with(f"Transfer masuk nomor {i}", branch=other_branch)
+    small_segments()
+    assert len(segments.known_segments()) > 10
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_searchdocument")
+    in_branch = ConversationScope(branch_ids=(branch.pk,))
+    for scope in (ALL, in_branch):
+        assert candidate_ids("dana masuk", scope) == newest_matching_rows(
+            "dana masuk", scope, None, 5
+        )
+        hits = search_conversations("dana masuk", scope=scope).hits
+        assert [h.conversation.pk for h in hits] == [old.pk]
+
+
+def test_segments_find_what_the_rows_say(
+    small_segments, conversation_with, branch, other_branch, monkeypatch
+):
+    """Random texts, scopes and filters, before and after ANALYZE (so both the walk and the
+    segments are chosen), with pages that end inside a segment and across several: the same
+    candidates, in the same order, as reading the rows."""
+    monkeypatch.setattr(candidates_module, "CANDIDATE_LIMIT", 7)
+    rng = random.Random(4)
+    words = ["kartu", "transfer", "gagal", "saldo", "terpotong", "rekening", "blokir", "atm"]
+    for _ in range(90):
+        conversation_with(
+            " ".join(rng.sample(words, rng.randint(1, 4))),
+            " ".join(rng.sample(words, rng.randint(1, 3))),
+            branch=rng.choice([branch, other_branch]),
+            status=rng.choice([ConversationStatus.OPEN, ConversationStatus.RESOLVED]),
+        )
+    small_segments()
+    cases = [
+        (text, scope, filters)
+        for text in ("kartu", "transfer gagal", "saldo terpotong atm", "rek", "blokir kartu")
+        for scope in (ALL, ConversationScope(branch_ids=(branch.pk,)))
+        for filters in (None, ConversationFilters(status=ConversationStatus.RESOLVED))
+    ]
+    for walk in (5_000, 3):
+        monkeypatch.setattr(candidates_module, "WALK_MAX_ROWS", walk)
+        for analyzed in (False, True):
+            if analyzed:
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE search_searchdocument")
+            expected = [newest_matching_rows(*case, 7) for case in cases]
+            assert [candidate_ids(*case) for case in cases] == expected
+    assert any(expected), "the texts should match something"
+
+
+def test_rows_beyond_the_last_segment_are_still_found(small_segments, conversation_with, branch):
+    """A load faster than the task that makes segments: the newest rows have no segment
+    index yet and are found all the same."""
+    first = conversation_with("Kartu kredit terblokir", branch=branch)
+    small_segments()
+    known = segments.known_segments()
+    beyond = segments.bounds(max(known) + 1)[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('search_searchdocument', 'id'), %s, false)",
+            [beyond + 5],
+        )
+    later = conversation_with("Kartu kredit terblokir lagi", branch=branch)
+    assert SearchDocument.objects.filter(conversation=later).earliest("id").pk > beyond
+    assert candidate_ids("kartu blokir", ALL) == newest_matching_rows("kartu blokir", ALL, None, 5)
+    hits = search_conversations("kartu blokir", scope=ALL).hits
+    assert {h.conversation.pk for h in hits} == {later.pk, first.pk}
+    created = small_segments()
+    assert created and max(created) > max(known)
+
+
+def test_the_catalogue_is_read_once_for_many_searches(small_segments, conversation_with, branch):
+    conversation_with("Saldo terpotong dua kali", branch=branch)
+    small_segments()
+    segments.forget_segments()
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(3):
+            assert search_conversations("saldo", scope=ALL).hits
+    catalogue = [q for q in captured.captured_queries if "pg_index" in q["sql"]]
+    assert len(catalogue) == 1
