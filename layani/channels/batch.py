@@ -20,11 +20,12 @@ moment ago, say), nothing of it stays and every record goes the one-at-a-time wa
 batch is an optimisation, never a second set of rules.
 
 `drain` is the queued job's work (`doorbell`): batches of the oldest records never tried,
-until one is not full. `process_batch` starts at a given record and also takes records
-tried before; the sweep uses it for what waited too long.
+while it finds any. `process_batch` starts at a given record and also takes records tried
+before; the sweep uses it for what waited too long.
 """
 
 import logging
+import time
 
 from django.db import transaction
 from django.utils import timezone
@@ -44,23 +45,43 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 100
 
 
-# A drain goes on while its batches come full, up to this many, then lets the jobs queued
-# behind it run (it has rung: another drain is queued and carries on).
-DRAIN_ROUNDS = 10
+# A drain goes on while it finds records, up to this many batches, then hands over to a new
+# drain queued behind the jobs waiting (routing, sends).
+DRAIN_ROUNDS = 20
+# After a batch that was not full, the drain waits this long for the next records to come
+# before it looks again: fewer, larger batches while a stream lasts (every batch costs
+# about a dozen statements whatever its size), for a few milliseconds of latency.
+LINGER_SECONDS = 0.01
 
 
-def drain(limit: int = BATCH_SIZE, rounds: int = DRAIN_ROUNDS) -> int:
-    """Process the waiting records never tried yet, a batch at a time, until a batch is
-    not full; returns how many were processed. A record that was tried and still waits
-    (a delivery status that overtook our send, a failure to retry) is the sweep's."""
-    doorbell.answer()  # before looking: a record committed after the last look rings again
-    processed = 0
+def drain(
+    limit: int = BATCH_SIZE,
+    rounds: int = DRAIN_ROUNDS,
+    *,
+    helper: bool = False,
+    linger: float = LINGER_SECONDS,
+) -> int:
+    """Process the waiting records never tried yet, a batch at a time, until a look after
+    answering the door finds nothing (`doorbell`); returns how many were processed. A
+    record that was tried and still waits (a delivery status that overtook our send, a
+    failure to retry) is the sweep's."""
+    if helper:
+        doorbell.helper_started()
+    processed, answered = 0, False
     for _round in range(rounds):
         taken, done = _process_taken(limit, attempts=0)
         processed += done
-        if taken < limit:
-            break
-        doorbell.ring()  # more is waiting: the other worker joins, or this one goes on later
+        if taken == limit:
+            doorbell.call_helper()  # this much waiting: the other worker joins
+        elif taken:
+            time.sleep(linger)
+        elif answered:
+            return processed  # the look after answering found nothing: done
+        else:
+            doorbell.answer()  # before the last look: a record committed after it rings
+            answered = True
+    doorbell.answer()
+    doorbell.ring()
     return processed
 
 

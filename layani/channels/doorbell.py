@@ -1,14 +1,16 @@
 """One queued drain for a burst of stored records, not one job per record.
 
 A stored record rings the doorbell after its commit. Ringing queues a drain job
-(`tasks.drain_inbound`) only when none is queued and not yet started: a flag set
-atomically in the task queue's own store (`put_if_empty`, Redis `HSETNX` or a SQLite
-insert), so it is flushed with the queue and is there whenever the queue is. A drain
-answers the door first (clears the flag) and only then looks for waiting records
-(`batch.drain`), so a record whose commit comes after the drain's last look finds the flag
-clear and queues the next drain: the order of those two steps is what keeps a record from
-being stranded. A drain that takes a full batch rings again, which queues a second drain
-for the other worker while the first goes on.
+(`tasks.drain_inbound`) only when the flag is clear, and sets it: a flag set atomically in
+the task queue's own store (`put_if_empty`, Redis `HSETNX` or a SQLite insert), so it is
+flushed with the queue and is there whenever the queue is. While a drain finds records it
+leaves the flag set, so the records stored meanwhile queue nothing and are taken by its
+next batch (one drainer, batches as large as the stream makes them). A drain stops only
+after it answered the door (cleared the flag) and then looked once more and found nothing
+(`batch.drain`): a record whose commit comes after that last look finds the flag clear and
+queues the next drain. The order of those two steps is what keeps a record from being
+stranded. A drain that takes a full batch calls a helper (a second flag, the same rule),
+a drain for the other worker while the first goes on.
 
 When the queue cannot be reached, or a worker dies holding a drain it dequeued (the flag
 then stays set), the minute's sweep answers and rings again (`tasks.sweep_inbound`), and
@@ -22,30 +24,47 @@ from huey.contrib.djhuey import HUEY
 logger = logging.getLogger(__name__)
 
 PENDING = "channels:inbound-drain-pending"
+HELPER = "channels:inbound-drain-helper-pending"
 
 
 def ring() -> bool:
     """Queue a drain unless one is queued and not started; True when this call queued one.
     Raises when the queue cannot be reached (the caller keeps the record for the sweep)."""
-    if not HUEY.put_if_empty(PENDING, "1"):
+    return _queue_drain(PENDING, helper=False)
+
+
+def answer() -> None:
+    """A drain is about to look for the last time: from now on a newly stored record
+    queues the next drain."""
+    HUEY.delete(PENDING)
+
+
+def call_helper() -> bool:
+    """Queue a second drain (for another worker) unless one is queued and not started."""
+    return _queue_drain(HELPER, helper=True)
+
+
+def helper_started() -> None:
+    HUEY.delete(HELPER)
+
+
+def forget() -> None:
+    """Clear both flags (the sweep, after a worker died holding a queued drain)."""
+    for flag in (PENDING, HELPER):
+        try:
+            HUEY.delete(flag)
+        except Exception:
+            logger.exception("the inbound doorbell could not be reset: the sweep will")
+
+
+def _queue_drain(flag: str, *, helper: bool) -> bool:
+    if not HUEY.put_if_empty(flag, "1"):
         return False
     from layani.channels.tasks import drain_inbound
 
     try:
-        drain_inbound()
+        drain_inbound(helper=helper)
     except Exception:
-        forget()  # nothing was queued: the next record must be able to ring
+        HUEY.delete(flag)  # nothing was queued: the next record must be able to ring
         raise
     return True
-
-
-def answer() -> None:
-    """A drain starts: from now on a newly stored record queues the next one."""
-    HUEY.delete(PENDING)
-
-
-def forget() -> None:
-    try:
-        HUEY.delete(PENDING)
-    except Exception:
-        logger.exception("the inbound doorbell could not be reset: the sweep will")

@@ -5,10 +5,11 @@ from layani.channels import batch, doorbell, processing
 
 
 @db_task()
-def drain_inbound() -> None:
-    """Queued by the doorbell when records are stored and no drain is queued: the waiting
-    records, a batch at a time (`batch.drain`)."""
-    batch.drain()
+def drain_inbound(helper: bool = False) -> None:
+    """Queued by the doorbell when records are stored and no drain is under way, or by a
+    drain that found a full batch (a helper): the waiting records, a batch at a time
+    (`batch.drain`)."""
+    batch.drain(helper=helper)
 
 
 @db_task()
