@@ -170,6 +170,62 @@ async def post_all(url: str, bodies: list[bytes], clients: int) -> tuple[list[fl
     return latencies, elapsed
 
 
+def _processes() -> dict[int, tuple[int, str, float]]:
+    """Every process: pid -> (parent pid, title, CPU seconds used so far). A PostgreSQL
+    backend's title names its database."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # ended meanwhile
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        cpu = (int(fields[11]) + int(fields[12])) / ticks
+        found[int(entry.name)] = (int(fields[1]), f"{name} {title}", cpu)
+    return found
+
+
+class CpuMeter:
+    """CPU seconds spent during a phase by the HTTP server's processes, the workers'
+    processes, PostgreSQL's backends of the bench database, the rest of PostgreSQL (its
+    own background processes and other databases: other work on the machine), Redis and
+    this client. A process that ends during the phase is left out; one that starts is
+    counted from zero."""
+
+    def __init__(self, server: int, worker: int | None) -> None:
+        self.roots = {"server": server, "workers": worker}
+        self.before = _processes()
+        self.client = time.process_time()
+
+    def per_message(self, count: int) -> str:
+        after = _processes()
+        spent = {
+            pid: cpu - (self.before[pid][2] if pid in self.before else 0.0)
+            for pid, (_parent, _title, cpu) in after.items()
+        }
+        parts = {name: 0.0 for name in ("server", "workers", "postgres", "postgres other")}
+        for name, root in self.roots.items():
+            members = {root} if root is not None else set()
+            while more := {p for p, (up, _t, _c) in after.items() if up in members} - members:
+                members |= more
+            parts[name] = sum(spent[pid] for pid in members if pid in spent)
+        for pid, (_parent, title, _cpu) in after.items():
+            if title.startswith("postgres "):
+                part = "postgres" if f" {DB} " in title else "postgres other"
+                parts[part] += spent[pid]
+        parts["redis"] = sum(
+            spent[pid] for pid, (_p, title, _c) in after.items() if title.startswith("redis-server")
+        )
+        parts["client"] = time.process_time() - self.client
+        text = ", ".join(f"{name} {seconds / count * 1000:.2f}" for name, seconds in parts.items())
+        return f"{text} (total {sum(parts.values()) / count * 1000:.2f})"
+
+
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         command, env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT
@@ -232,14 +288,17 @@ def main() -> None:
         # Warm up both server processes (imports, connections), then measure.
         asyncio.run(post_all(webhook, [payload(i, "warm") for i in range(200)], args.clients))
         bodies = [payload(i, "intake") for i in range(args.webhooks)]
+        meter = CpuMeter(server.pid, None)
         latencies, elapsed = asyncio.run(post_all(webhook, bodies, args.clients))
+        intake_cpu = meter.per_message(args.webhooks)
         stored = InboundRecord.objects.filter(idempotency_key__isnull=False).count()
         intake = latency_stats(latencies)
         load = os.getloadavg()[0]
         print(
             f"intake: {len(latencies)} webhooks in {elapsed:.2f} s = "
             f"{len(latencies) / elapsed:.0f}/s accepted, {args.clients} clients, "
-            f"load {load:.2f}; ack latency ms {intake}; records stored {stored}"
+            f"load {load:.2f}; ack latency ms {intake}; records stored {stored}\n"
+            f"  CPU ms per webhook: {intake_cpu}"
         )
 
         worker = start(
@@ -257,6 +316,7 @@ def main() -> None:
 
         before = Message.objects.filter(direction=Direction.INBOUND).count()
         bodies = [payload(i, "e2e") for i in range(args.webhooks)]
+        meter = CpuMeter(server.pid, worker.pid)
         started = time.perf_counter()
         _, posted = asyncio.run(post_all(webhook, bodies, args.clients))
         while Message.objects.filter(direction=Direction.INBOUND).count() < before + args.webhooks:
@@ -264,11 +324,13 @@ def main() -> None:
                 raise RuntimeError("end to end did not finish in 10 minutes")
             time.sleep(0.1)
         total = time.perf_counter() - started
+        e2e_cpu = meter.per_message(args.webhooks)
         failed = InboundRecord.objects.filter(status=InboundStatus.FAILED).count()
         print(
             f"end to end: {args.webhooks} webhooks posted in {posted:.1f} s, all in the inbox "
             f"after {total:.1f} s = {args.webhooks / total:.0f} messages/s with two workers; "
-            f"failed records {failed}; load {os.getloadavg()[0]:.2f}"
+            f"failed records {failed}; load {os.getloadavg()[0]:.2f}\n"
+            f"  CPU ms per message: {e2e_cpu}"
         )
     finally:
         for process in (worker, server):

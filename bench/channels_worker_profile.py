@@ -10,12 +10,14 @@ PostgreSQL's and Redis's are not, wall time is shown beside it):
    (routing) run;
 2. follow-ups: the same senders writing again into their active conversations;
 3. through the queue: stored follow-ups rung as the intake rings them, then the queued jobs
-   dequeued from Redis and executed by Huey in this process, as a worker does;
+   dequeued from Redis and executed by Huey in this process, as a worker does; all at
+   once (a backlog), then in bursts of `--burst` (a stream the worker keeps up with);
 4. intake: signed webhooks through Django's WSGI handler (what gunicorn calls), the record
    stored and the queue rung; no worker runs.
 
     .venv/bin/python bench/channels_worker_profile.py [--follow-ups 3000] [--queued 1000]
-        [--webhooks 2000] [--profile first|follow|queue|intake]
+        [--webhooks 2000] [--burst 10]
+        [--profile first|follow|queue|bursts|intake]
 
 The senders are the end-to-end bench's 600 customers (`channels_bench.payload`).
 
@@ -74,7 +76,8 @@ def main() -> None:
     parser.add_argument("--follow-ups", type=int, default=3000)
     parser.add_argument("--queued", type=int, default=1000)
     parser.add_argument("--webhooks", type=int, default=2000)
-    parser.add_argument("--profile", choices=["first", "follow", "queue", "intake"])
+    parser.add_argument("--burst", type=int, default=10, help="records per burst (phase 3b)")
+    parser.add_argument("--profile", choices=["first", "follow", "queue", "bursts", "intake"])
     args = parser.parse_args()
     prepare(Path(tempfile.mkdtemp(prefix="layani-bench-profile-")), DB, REDIS_URL)
 
@@ -146,6 +149,33 @@ def main() -> None:
         left = InboundRecord.objects.filter(pk__in=ids, status=InboundStatus.RECEIVED).count()
         assert left == 0, f"{left} records left waiting"
     print(f"{'':<34} {jobs:>6} queued jobs ran")
+
+    # A stream the worker keeps up with: each burst is stored, rung and drained before the
+    # next; only ringing and draining are counted (a worker's dequeue waits up to a second
+    # for the next job when the queue is empty, so wall time means nothing here).
+    burst, jobs, cpu = args.burst, 0, 0.0
+    profiler = cProfile.Profile() if args.profile == "bursts" else None
+    for start in range(0, args.queued, burst):
+        ids = stored("bursts", range(start, min(start + burst, args.queued)))
+        started = time.process_time()
+        if profiler is not None:
+            profiler.enable()
+        for _record in ids:
+            ring()
+        jobs += run_queue()
+        if profiler is not None:
+            profiler.disable()
+        cpu += time.process_time() - started
+    left = InboundRecord.objects.filter(status=InboundStatus.RECEIVED).count()
+    assert left == 0, f"{left} records left waiting"
+    print(
+        f"{f'... in bursts of {burst}':<34} {args.queued:>6}: "
+        f"{cpu / args.queued * 1000:6.2f} ms CPU each; {jobs} queued jobs ran"
+    )
+    if profiler is not None:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(60)
+        print(out.getvalue())
 
     from django.core.handlers.wsgi import WSGIHandler
     from django.test.client import RequestFactory
