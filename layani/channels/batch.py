@@ -48,10 +48,13 @@ BATCH_SIZE = 100
 # A drain goes on while it finds records, up to this many batches, then hands over to a new
 # drain queued behind the jobs waiting (routing, sends).
 DRAIN_ROUNDS = 20
-# After a batch that was not full, the drain waits this long for the next records to come
-# before it looks again: fewer, larger batches while a stream lasts (every batch costs
-# about a dozen statements whatever its size), for a few milliseconds of latency.
+# After a batch of fewer than `LINGER_BELOW` records, the drain waits this long for the
+# next records to come before it looks again: fewer, larger batches while a light stream
+# lasts (every batch costs about a dozen statements whatever its size), for a few
+# milliseconds of latency. After a larger batch it looks again at once (a heavy stream:
+# waiting would only let it fall behind).
 LINGER_SECONDS = 0.01
+LINGER_BELOW = 10
 
 
 def drain(
@@ -71,15 +74,15 @@ def drain(
     for _round in range(rounds):
         taken, done = _process_taken(limit, attempts=0)
         processed += done
-        if taken == limit:
-            doorbell.call_helper()  # this much waiting: the other worker joins
-        elif taken:
-            time.sleep(linger)
-        elif answered:
-            return processed  # the look after answering found nothing: done
-        else:
+        if not taken:
+            if answered:
+                return processed  # the look after answering found nothing: done
             doorbell.answer()  # before the last look: a record committed after it rings
             answered = True
+        elif taken == limit:
+            doorbell.call_helper()  # this much waiting: the other worker joins
+        elif taken < LINGER_BELOW:
+            time.sleep(linger)
     doorbell.answer()
     doorbell.ring()
     return processed
