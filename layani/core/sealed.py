@@ -1,4 +1,5 @@
-"""Credentials kept encrypted in the database (channel tokens, mailbox passwords).
+"""Credentials kept encrypted in the database (channel tokens, mailbox passwords, the
+signing secrets of outgoing webhooks).
 
 A database dump or backup alone must not hand out the keys to a business's WhatsApp number
 or mailbox. Values are sealed with Fernet (AES-128-CBC + HMAC-SHA256, from `cryptography`)
@@ -101,3 +102,20 @@ class SealedJSONField(models.TextField):
         self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
     ) -> Any:
         return forms.JSONField(**{"required": not self.blank, **kwargs})
+
+
+class SealedTextField(models.TextField):
+    """A text stored sealed: Python sees the text, the database only ciphertext. "" stays ""
+    (nothing to hide, and a blank secret must read as blank)."""
+
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return unseal(value) if value else value
+
+    def to_python(self, value: Any) -> Any:
+        return unseal(value) if isinstance(value, str) and value else value
+
+    def get_prep_value(self, value: Any) -> Any:
+        return seal(value) if value else value

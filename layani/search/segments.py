@@ -148,9 +148,9 @@ def segmented_search(columns: str, where: str, segments: tuple[int, ...]) -> str
     def part(low: int, high: int | None) -> str:
         upper = f" AND d.id < {high}" if high is not None else ""
         return f"""(
-        SELECT {columns}, d.search_vector FROM {TABLE} d, q
+        SELECT {columns}, d.search_vector FROM {TABLE} d
         WHERE {bound} >= {low} AND d.id >= {low}{upper}
-            AND d.search_vector @@ q.query AND d.conversation_id IS NOT NULL{where}
+            AND d.search_vector @@ (SELECT query FROM q) AND d.conversation_id IS NOT NULL{where}
             AND d.id + 0 <= {bound}
         ORDER BY d.id + 0 DESC LIMIT %(limit)s)"""
 

@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from layani.core.sealed import SealedTextField
+
 ALL_EVENTS = "*"
 PING_EVENT = "ping"
 DEFAULT_FAILURE_LIMIT = 5
@@ -40,11 +42,12 @@ class WebhookEndpoint(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     url = models.CharField(_("URL"), max_length=500, validators=[validate_webhook_url])
-    # A shared secret: kept as is, because every request is signed with it.
-    secret = models.CharField(_("signing secret"), max_length=80, editable=False)
+    # A shared secret, needed as is to sign every request: stored sealed (core/sealed.py),
+    # so a database dump alone does not let anyone forge our requests.
+    secret = SealedTextField(_("signing secret"), editable=False)
     # The secret before the last rotation still signs requests until this time, so a
     # receiver can switch to the new secret without rejecting anything in between.
-    previous_secret = models.CharField(max_length=80, blank=True, editable=False)
+    previous_secret = SealedTextField(blank=True, editable=False)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     events = models.JSONField(
         _("events"),
