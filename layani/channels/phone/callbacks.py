@@ -27,8 +27,14 @@ from layani.channels.phone.models import (
     CallbackSource,
     CallbackStatus,
 )
-from layani.conversations.actions import add_note, receive_inbound_message, send_automatic
-from layani.conversations.models import EventKind
+from layani.conversations.actions import (
+    add_message,
+    add_note,
+    receive_inbound_message,
+    send_automatic,
+    update_delivery_status,
+)
+from layani.conversations.models import DeliveryStatus, Direction, EventKind
 from layani.conversations.queries import access_conversation
 from layani.conversations.timeline import record_event
 from layani.core.choices import Channel
@@ -148,6 +154,9 @@ def request_callback(
             team=account.team if account is not None else None,
             meta={"kind": "callback", "callback": request.pk, "source": details.source},
             actor=None,
+            # The customer waits from the start of the window they chose: the SLA clock and
+            # the inbox's due order count from then, not from the moment they asked.
+            waiting_from=details.window_start,
         )
         request.conversation = inbound.conversation
         request.save(update_fields=["conversation"])
@@ -256,12 +265,20 @@ def record_attempt(
             "outcome": AttemptOutcome(outcome).label,
         }
         conversation = locked.conversation
-        if conversation is not None:
-            add_note(
+        text = summary + (f"\n{note.strip()}" if note.strip() else "")
+        if conversation is not None and outcome == AttemptOutcome.REACHED:
+            # The customer was answered, on the phone: the first response, and nobody
+            # waits any more (as for an answered call, `calls.py`).
+            spoken = add_message(
                 conversation,
-                body_text=summary + (f"\n{note.strip()}" if note.strip() else ""),
+                direction=Direction.OUTBOUND,
+                body_text=text,
+                author=staff,
                 actor=actor,
             )
+            update_delivery_status(spoken, status=DeliveryStatus.DELIVERED)
+        elif conversation is not None:
+            add_note(conversation, body_text=text, actor=actor)
         record_event(
             EventKind.CALL,
             actor=actor,

@@ -270,6 +270,7 @@ def store_message(
     meta: dict[str, Any] | None = None,
     attachments: Sequence[AttachmentInput] = (),
     automatic: bool = False,
+    waiting_from: datetime | None = None,
 ) -> Message:
     """Write one message on a locked conversation, with its timeline row and the
     conversation's waiting/due/first-response moments. Call inside a transaction.
@@ -298,7 +299,14 @@ def store_message(
     index_message(message)
     save(
         conversation,
-        note_message(conversation, direction=direction, author=author, at=at, automatic=automatic),
+        note_message(
+            conversation,
+            direction=direction,
+            author=author,
+            at=at,
+            automatic=automatic,
+            waiting_from=waiting_from,
+        ),
     )
     record_event(
         MESSAGE_EVENT_KIND[Direction(direction)],
@@ -322,16 +330,18 @@ def note_message(
     author: Staff | None,
     at: datetime,
     automatic: bool = False,
+    waiting_from: datetime | None = None,
 ) -> list[str]:
     """Move the conversation's moments for a message written at `at` (on the instance,
     unsaved): last message, waiting since, first response and due. Returns the fields to
-    save."""
+    save. `waiting_from`: a customer who starts waiting with this message waits from then
+    if it is later (they asked to be called back in a window)."""
     fields = ["last_message_at", "updated_at"]
     conversation.last_message_at = at
     if automatic:
         pass
     elif direction == Direction.INBOUND and conversation.waiting_since is None:
-        conversation.waiting_since = at
+        conversation.waiting_since = max(at, waiting_from) if waiting_from else at
         fields.append("waiting_since")
     elif direction == Direction.OUTBOUND:
         conversation.waiting_since = None
@@ -448,6 +458,7 @@ def receive_inbound_message(
     channel_account_id: int | None = None,
     attachments: Sequence[AttachmentInput] = (),
     meta: dict[str, Any] | None = None,
+    waiting_from: datetime | None = None,
 ) -> Inbound:
     """A customer wrote through `channel`: the entry point of every channel adapter.
 
@@ -460,6 +471,10 @@ def receive_inbound_message(
     used when it is this customer's, on this channel, and not merged away. A new
     conversation starts with `team` and remembers `channel_account_id`, the mailbox or
     number that replies leave through.
+
+    `waiting_from`: the customer asked to be served from then, not now (a callback window):
+    if this message starts their wait, the wait, the SLA clock and the inbox's due order
+    start then.
     """
     authorise(actor)
     _check_new_conversation(channel, purpose, priority)
@@ -513,6 +528,7 @@ def receive_inbound_message(
             at=at,
             meta=meta,
             attachments=attachments,
+            waiting_from=waiting_from,
         )
         if channel_account_id and conversation.channel_account_id != channel_account_id:
             conversation.channel_account_id = channel_account_id

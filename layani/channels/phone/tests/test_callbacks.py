@@ -166,3 +166,38 @@ def test_the_public_form_refuses_a_flood_for_one_number_and_keeps_what_it_had(ct
     other = client.post("/channels/calls/callback/pbx-jkt/", form_data(phone="0813 3333 4444"))
     assert other.status_code == 201
     assert CallbackRequest.objects.count() == 4
+
+
+def test_the_customer_waits_from_the_start_of_the_window_they_chose(cti):
+    """Asked now to be called tomorrow morning: the inbox's due order and the SLA clock
+    count from tomorrow morning, so the request neither jumps the queue today nor breaches
+    its first-response target before the window even opens."""
+    from layani.routing.models import ConversationSla, SlaPolicy
+
+    SlaPolicy.objects.create(name="Telepon balik", first_response_minutes=60)
+    start = timezone.now() + timedelta(hours=20)
+    callback = request_callback(
+        details(window_start=start, window_end=start + timedelta(hours=2)), account=cti
+    )
+    conversation = Conversation.objects.get(pk=callback.conversation_id)
+    assert conversation.waiting_since == start
+    assert conversation.due_at == start + timedelta(minutes=60)
+    sla = ConversationSla.objects.get(pk=conversation.pk)
+    assert sla.first_response_due_at == start + timedelta(minutes=60)
+
+
+def test_a_reached_attempt_is_the_first_response_and_ends_the_wait(cti, agent):
+    callback = request_callback(details(), account=cti)
+    record_attempt(callback, outcome="not_reached", actor=agent)
+    conversation = Conversation.objects.get(pk=callback.conversation_id)
+    assert conversation.waiting_since is not None and conversation.first_response_at is None
+    record_attempt(callback, outcome="reached", note="Sudah dijelaskan", actor=agent)
+    conversation.refresh_from_db()
+    assert conversation.waiting_since is None
+    assert conversation.first_response_at is not None
+    spoken = conversation.messages.get(direction=Direction.OUTBOUND, author=agent.staff)
+    assert spoken.body_text.splitlines() == [
+        "Percobaan telepon balik ke-2 dari 3: Berhasil dihubungi",
+        "Sudah dijelaskan",
+    ]
+    assert spoken.delivery_status == "delivered"
