@@ -12,8 +12,6 @@ expire after `MAX_AGE_SECONDS` as a safety net.
 This is cache invalidation, not business flow, which is why model signals are used here.
 """
 
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,11 +19,11 @@ from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from layani.branches.models import Branch, Counter, QueueConfigStamp, QueuePolicy, Service
+from layani.core.process_cache import ProcessCache
 from layani.routing.queue_policy import PolicyWeights
 from layani.staff.models import SkillKind, StaffSkill
 
 MAX_AGE_SECONDS = 300.0
-_MAX_ENTRIES = 2048
 
 
 @dataclass(frozen=True)
@@ -35,15 +33,7 @@ class CallConfig:
     weights: PolicyWeights
 
 
-@dataclass(frozen=True)
-class _Entry:
-    version: int
-    loaded_at: float
-    config: CallConfig
-
-
-_entries: dict[tuple[int, int], _Entry] = {}
-_lock = threading.Lock()
+_configs: ProcessCache[CallConfig] = ProcessCache(MAX_AGE_SECONDS, max_entries=2048)
 
 
 def weights_of(policy: QueuePolicy) -> PolicyWeights:
@@ -83,17 +73,11 @@ def load_call_config(counter_id: int, branch_id: int, staff_id: int) -> CallConf
 
 def call_config(counter_id: int, branch_id: int, staff_id: int, version: int) -> CallConfig:
     """The configuration for this counter and staff member at `version`."""
-    key = (counter_id, staff_id)
-    entry = _entries.get(key)
-    now = time.monotonic()
-    if entry is not None and entry.version == version and now - entry.loaded_at < MAX_AGE_SECONDS:
-        return entry.config
-    config = load_call_config(counter_id, branch_id, staff_id)
-    with _lock:
-        if len(_entries) >= _MAX_ENTRIES:
-            _entries.clear()
-        _entries[key] = _Entry(version=version, loaded_at=now, config=config)
-    return config
+    return _configs.get(
+        (counter_id, staff_id),
+        lambda: load_call_config(counter_id, branch_id, staff_id),
+        version=version,
+    )
 
 
 def serviceable(counter: Counter, staff_id: int) -> tuple[dict[int, str], dict[str, int]]:
@@ -115,8 +99,7 @@ def bump_version() -> None:
 
 def forget_all() -> None:
     """Drop this process's entries (tests that change rows with bulk updates)."""
-    with _lock:
-        _entries.clear()
+    _configs.clear()
 
 
 def _changed(**_kwargs: Any) -> None:

@@ -9,38 +9,28 @@ business flow). In other processes a new secret or a deactivation applies within
 delivers again later, as providers do, and nothing is lost.
 """
 
-import threading
-import time
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 
 from layani.channels.models import ChannelAccount
+from layani.core.process_cache import ProcessCache
 
 MAX_AGE_SECONDS = 10.0
-_MAX_ENTRIES = 4096
 
-_entries: dict[tuple[str, str], tuple[float, ChannelAccount | None]] = {}
-_lock = threading.Lock()
+_accounts: ProcessCache[ChannelAccount | None] = ProcessCache(MAX_AGE_SECONDS)
 
 
 def active_account(kind: str, key: str) -> ChannelAccount | None:
     """The active account of this kind at this webhook key, or None."""
-    now = time.monotonic()
-    entry = _entries.get((kind, key))
-    if entry is not None and now - entry[0] < MAX_AGE_SECONDS:
-        return entry[1]
-    account = ChannelAccount.objects.filter(kind=kind, key=key, is_active=True).first()
-    with _lock:
-        if len(_entries) >= _MAX_ENTRIES:
-            _entries.clear()  # junk addresses cannot grow memory without bound
-        _entries[(kind, key)] = (now, account)
-    return account
+    return _accounts.get(
+        (kind, key),
+        lambda: ChannelAccount.objects.filter(kind=kind, key=key, is_active=True).first(),
+    )
 
 
 def forget_all() -> None:
-    with _lock:
-        _entries.clear()
+    _accounts.clear()
 
 
 def _changed(sender: Any, instance: ChannelAccount, **kwargs: Any) -> None:

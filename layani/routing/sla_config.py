@@ -10,8 +10,6 @@ flow); bulk `.update()` calls bypass that, so the configuration also expires aft
 """
 
 import logging
-import threading
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,6 +17,7 @@ from typing import Any
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from layani.core.process_cache import ProcessCache
 from layani.routing.business_hours import Calendar, CalendarError
 from layani.routing.models import BusinessCalendar, ClosedDay, SlaConfigStamp, SlaPolicy
 from layani.routing.sla_clock import Targets
@@ -181,8 +180,7 @@ def load_config(version: int) -> SlaConfig:
     )
 
 
-_lock = threading.Lock()
-_cached: tuple[float, SlaConfig] | None = None
+_config: ProcessCache[SlaConfig] = ProcessCache(MAX_AGE_SECONDS)
 
 
 def current_version() -> int:
@@ -192,16 +190,8 @@ def current_version() -> int:
 
 def sla_config() -> SlaConfig:
     """The configuration in force (one query when nothing changed)."""
-    global _cached
     version = current_version()
-    cached = _cached
-    now = time.monotonic()
-    if cached is not None and cached[1].version == version and now - cached[0] < MAX_AGE_SECONDS:
-        return cached[1]
-    config = load_config(version)
-    with _lock:
-        _cached = (now, config)
-    return config
+    return _config.get(None, lambda: load_config(version), version=version)
 
 
 def bump_version() -> None:
@@ -213,9 +203,7 @@ def bump_version() -> None:
 
 def forget() -> None:
     """Drop this process's copy (tests that change rows with bulk updates)."""
-    global _cached
-    with _lock:
-        _cached = None
+    _config.clear()
 
 
 def _changed(**_kwargs: Any) -> None:

@@ -31,10 +31,11 @@ Which segments exist is read from the catalogue at most once every CATALOGUE_SEC
 process; a stale answer only makes the newest rows' part slower, never misses a row.
 """
 
-import time
 from typing import Any
 
 from django.db import connection, transaction
+
+from layani.core.process_cache import ProcessCache
 
 TABLE = "search_searchdocument"
 SEGMENT_ROWS = 500_000
@@ -42,8 +43,8 @@ AHEAD = 2
 PREFIX = "search_document_segment_"
 CATALOGUE_SECONDS = 60.0
 
-# connection alias -> (read at, segment numbers with a valid index, ascending)
-_known: dict[str, tuple[float, tuple[int, ...]]] = {}
+# connection alias -> the segment numbers with a valid index, ascending
+_known: ProcessCache[tuple[int, ...]] = ProcessCache(CATALOGUE_SECONDS)
 
 
 def index_name(number: int) -> str:
@@ -119,14 +120,12 @@ def drop_segments() -> None:
 
 def known_segments() -> tuple[int, ...]:
     """The segments with a valid index, ascending (PostgreSQL; cached per process)."""
-    now = time.monotonic()
-    known = _known.get(connection.alias)
-    if known is not None and now - known[0] < CATALOGUE_SECONDS:
-        return known[1]
-    with transaction.atomic(), connection.cursor() as cursor:
-        numbers = tuple(sorted(n for n, valid in _catalogue(cursor).items() if valid))
-    _known[connection.alias] = (now, numbers)
-    return numbers
+
+    def read() -> tuple[int, ...]:
+        with transaction.atomic(), connection.cursor() as cursor:
+            return tuple(sorted(n for n, valid in _catalogue(cursor).items() if valid))
+
+    return _known.get(connection.alias, read)
 
 
 def forget_segments() -> None:

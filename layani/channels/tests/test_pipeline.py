@@ -293,5 +293,5 @@ def test_another_process_s_change_applies_once_the_kept_copy_expires(sample, mon
     # A change made elsewhere (another process, a bulk update): no signal reaches this one.
     ChannelAccount.objects.filter(pk=account.pk).update(is_active=False)
     assert accounts.active_account("webchat", "sample-1") == account  # kept for a moment
-    monkeypatch.setattr(accounts, "MAX_AGE_SECONDS", 0.0)
+    monkeypatch.setattr(accounts._accounts, "max_age", 0.0)
     assert accounts.active_account("webchat", "sample-1") is None
