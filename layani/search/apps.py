@@ -6,3 +6,8 @@ class SearchConfig(AppConfig):
     name = "layani.search"
     label = "search"
     verbose_name = _("Search")
+
+    def ready(self) -> None:
+        from layani.search.stale import connect_invalidation
+
+        connect_invalidation()

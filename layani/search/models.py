@@ -71,7 +71,7 @@ class SearchDocument(models.Model):
     content = models.TextField(_("normalised text"))
     # The conversation's own values (None on customer rows): copies for scoping and filtering
     # searches, never read as the conversation's state. Plain columns, no foreign keys: a
-    # deleted team or staff member leaves its id here until `layani reindex`.
+    # deleted branch, team or staff member is cleared here by the worker (`stale.py`).
     status = models.CharField(max_length=20, null=True, blank=True)
     channel = models.CharField(max_length=20, null=True, blank=True)
     purpose = models.CharField(max_length=20, null=True, blank=True)
