@@ -3,7 +3,7 @@
 Inserts ROWS copies of existing conversation rows of the search index one at a time, each in
 its own transaction (as a message arriving through a webhook is indexed), into a benchmark
 database, and reports rows per second and the p50 / p95 of one insert; then deletes them
-again and vacuums. Run it with and without the ordered (RUM) index to see its price:
+again and vacuums. Run it before and after a change to the index to see its price:
 
     .venv/bin/python bench/search_write_cost.py --database layani_bench_search_1000000
 
