@@ -143,8 +143,8 @@ def main() -> None:
 
     ids = stored("queued", range(args.queued))
     with measured("follow-ups through the queue", len(ids), args.profile == "queue"):
-        for _record in ids:  # each stored record rings, as the intake does
-            ring()
+        for record_id in ids:  # each stored record rings, as the intake does
+            ring(record_id)
         jobs = run_queue()
         left = InboundRecord.objects.filter(pk__in=ids, status=InboundStatus.RECEIVED).count()
         assert left == 0, f"{left} records left waiting"
@@ -160,8 +160,8 @@ def main() -> None:
         started = time.process_time()
         if profiler is not None:
             profiler.enable()
-        for _record in ids:
-            ring()
+        for record_id in ids:
+            ring(record_id)
         jobs += run_queue()
         if profiler is not None:
             profiler.disable()

@@ -62,29 +62,33 @@ def drain(
     rounds: int = DRAIN_ROUNDS,
     *,
     helper: bool = False,
+    floor: int | None = None,
     linger: float = LINGER_SECONDS,
 ) -> int:
-    """Process the waiting records never tried yet, a batch at a time, until a look after
-    answering the door finds nothing (`doorbell`); returns how many were processed. A
-    record that was tried and still waits (a delivery status that overtook our send, a
-    failure to retry) is the sweep's."""
+    """Process the waiting records never tried yet (with an id from `floor` on), a batch
+    at a time, until a look after answering the door finds nothing (`doorbell`); returns
+    how many were processed. A record that was tried and still waits (a delivery status
+    that overtook our send, a failure to retry) is the sweep's."""
     if helper:
         doorbell.helper_started()
-    processed, answered = 0, False
+    processed, answered, newest = 0, False, None
+    conditions: dict[str, object] = {"attempts": 0}
+    if floor is not None:
+        conditions["pk__gte"] = floor
     for _round in range(rounds):
-        taken, done = _process_taken(limit, attempts=0)
-        processed += done
+        taken, done, latest = _process_taken(limit, **conditions)
+        processed, newest = processed + done, latest or newest
         if not taken:
             if answered:
                 return processed  # the look after answering found nothing: done
             doorbell.answer()  # before the last look: a record committed after it rings
             answered = True
         elif taken == limit:
-            doorbell.call_helper()  # this much waiting: the other worker joins
+            doorbell.call_helper(floor)  # this much waiting: the other worker joins
         elif taken < LINGER_BELOW:
             time.sleep(linger)
     doorbell.answer()
-    doorbell.ring()
+    doorbell.ring(newest)  # hand over to a drain queued behind the jobs waiting
     return processed
 
 
@@ -96,15 +100,16 @@ def process_batch(record_id: int, limit: int = BATCH_SIZE) -> int:
     return _process_taken(limit, pk__gte=record_id)[1]
 
 
-def _process_taken(limit: int, **conditions: object) -> tuple[int, int]:
+def _process_taken(limit: int, **conditions: object) -> tuple[int, int, int | None]:
     """Take up to `limit` waiting records (oldest first) and process them: how many were
-    taken, and how many processed (together or one at a time)."""
+    taken, how many processed (together or one at a time), and the newest one's id."""
     with transaction.atomic():
         records = list(waiting(**conditions).order_by("pk")[:limit])
         parsed = {record.pk: events for record in records if (events := _plain(record))}
         written = _write_together(records, parsed) if parsed else set()
     rest = [record.pk for record in records if record.pk not in written]
-    return len(records), len(written) + sum(process_record(pk) != "skipped" for pk in rest)
+    processed = len(written) + sum(process_record(pk) != "skipped" for pk in rest)
+    return len(records), processed, records[-1].pk if records else None
 
 
 def _plain(record: InboundRecord) -> list[Event]:

@@ -3,7 +3,10 @@
 A stored record rings the doorbell after its commit. Ringing queues a drain job
 (`tasks.drain_inbound`) only when the flag is clear, and sets it: a flag set atomically in
 the task queue's own store (`put_if_empty`, Redis `HSETNX` or a SQLite insert), so it is
-flushed with the queue and is there whenever the queue is. While a drain finds records it
+flushed with the queue and is there whenever the queue is. The drain looks only from a
+little before the record that rang (ids): a look over every waiting record from the first
+would walk the waiting-records index's entries of every record processed since the last
+vacuum. While a drain finds records it
 leaves the flag set, so the records stored meanwhile queue nothing and are taken by its
 next batch (one drainer, batches as large as the stream makes them). A drain stops only
 after it answered the door (cleared the flag) and then looked once more and found nothing
@@ -27,10 +30,20 @@ PENDING = "channels:inbound-drain-pending"
 HELPER = "channels:inbound-drain-helper-pending"
 
 
-def ring() -> bool:
-    """Queue a drain unless one is queued and not started; True when this call queued one.
-    Raises when the queue cannot be reached (the caller keeps the record for the sweep)."""
-    return _queue_drain(PENDING, helper=False)
+def ring(record_id: int | None = None) -> bool:
+    """Queue a drain unless one is under way; True when this call queued one. The drain
+    looks from a little before the record that rang (`floor`). Raises when the queue
+    cannot be reached (the caller keeps the record for the sweep)."""
+    return _queue_drain(PENDING, floor=floor(record_id), helper=False)
+
+
+# Records commit a little out of id order (concurrent intakes): a drain looks this many ids
+# before the record that rang it. One that commits later still is the sweep's.
+OUT_OF_ORDER_MARGIN = 1000
+
+
+def floor(record_id: int | None) -> int | None:
+    return None if record_id is None else max(record_id - OUT_OF_ORDER_MARGIN, 0)
 
 
 def answer() -> None:
@@ -39,9 +52,9 @@ def answer() -> None:
     HUEY.delete(PENDING)
 
 
-def call_helper() -> bool:
+def call_helper(floor: int | None) -> bool:
     """Queue a second drain (for another worker) unless one is queued and not started."""
-    return _queue_drain(HELPER, helper=True)
+    return _queue_drain(HELPER, floor=floor, helper=True)
 
 
 def helper_started() -> None:
@@ -57,13 +70,13 @@ def forget() -> None:
             logger.exception("the inbound doorbell could not be reset: the sweep will")
 
 
-def _queue_drain(flag: str, *, helper: bool) -> bool:
+def _queue_drain(flag: str, *, floor: int | None, helper: bool) -> bool:
     if not HUEY.put_if_empty(flag, "1"):
         return False
     from layani.channels.tasks import drain_inbound
 
     try:
-        drain_inbound(helper=helper)
+        drain_inbound(helper=helper, floor=floor)
     except Exception:
         HUEY.delete(flag)  # nothing was queued: the next record must be able to ring
         raise

@@ -62,15 +62,15 @@ def store_raw(
         first = InboundRecord.objects.filter(account=account, idempotency_key=key[:MAX_KEY])
         first.update(duplicates=F("duplicates") + 1)
         return None
-    transaction.on_commit(ring)
+    transaction.on_commit(lambda: ring(record.pk))
     return record
 
 
-def ring() -> None:
+def ring(record_id: int) -> None:
     """Make sure a drain comes for what was stored; a queue that is down leaves it to the
     sweep."""
     try:
-        doorbell.ring()
+        doorbell.ring(record_id)
     except Exception:
         logger.exception("inbound record stored, no drain queued: the sweep will take it")
 

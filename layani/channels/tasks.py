@@ -5,11 +5,11 @@ from layani.channels import batch, doorbell, processing
 
 
 @db_task()
-def drain_inbound(helper: bool = False) -> None:
+def drain_inbound(helper: bool = False, floor: int | None = None) -> None:
     """Queued by the doorbell when records are stored and no drain is under way, or by a
     drain that found a full batch (a helper): the waiting records, a batch at a time
     (`batch.drain`)."""
-    batch.drain(helper=helper)
+    batch.drain(helper=helper, floor=floor)
 
 
 @db_task()
