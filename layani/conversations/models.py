@@ -158,6 +158,11 @@ class Conversation(models.Model):
             ),
             models.Index(fields=["team", "due_at", "id"], condition=_ACTIVE, name="inbox_team"),
             models.Index(fields=["branch", "due_at", "id"], condition=_ACTIVE, name="inbox_branch"),
+            # A channel filter (a rare channel, at any page depth) walks its own range in
+            # order instead of sorting every active conversation after the cursor.
+            models.Index(
+                fields=["channel", "due_at", "id"], condition=_ACTIVE, name="inbox_channel"
+            ),
             models.Index(fields=["status", "due_at", "id"], name="inbox_status"),
             # "Belum ditugaskan": the few unassigned among many active, in due order.
             models.Index(
