@@ -20,9 +20,7 @@ def test_deleting_a_team_clears_it_from_the_index_rows(
     team = Team.objects.create(name="Keluhan")
     conversation = conversation_with("Kartu ATM tertelan di Dago", team=team)
     other = conversation_with("Kartu ATM tertelan di Kuta")
-    assert [h.conversation.pk for h in search_conversations("kartu", scope=POOL).hits] == [
-        other.pk
-    ]
+    assert [h.conversation.pk for h in search_conversations("kartu", scope=POOL).hits] == [other.pk]
     with django_capture_on_commit_callbacks(execute=True):
         team.delete()
     rows = SearchDocument.objects.filter(conversation=conversation)
