@@ -31,11 +31,15 @@ import tempfile
 import time
 from pathlib import Path
 from subprocess import DEVNULL
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from morning.server import free_port
 from timing import latency_stats
+
+if TYPE_CHECKING:
+    from layani.channels.models import ChannelAccount
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
@@ -69,6 +73,18 @@ def prepare(data_dir: Path, db: str = DB, redis_url: str = REDIS_URL) -> dict[st
     subprocess.run([sys.executable, "-m", "layani", "migrate", "-v0"], env=env, check=True)
     os.environ.update(env)
     return env
+
+
+def bench_account() -> "ChannelAccount":
+    """The WhatsApp account the webhooks are signed for (after django.setup())."""
+    from layani.channels.models import ChannelAccount
+
+    return ChannelAccount.objects.create(
+        kind="whatsapp",
+        name="Bench WhatsApp",
+        settings={"auto_acknowledge": False, "phone_number_id": "200000000000001"},
+        secrets={"app_secret": APP_SECRET, "verify_token": "bench"},
+    )
 
 
 def payload(n: int, batch: str) -> bytes:
@@ -261,15 +277,10 @@ def main() -> None:
     import django
 
     django.setup()
-    from layani.channels.models import ChannelAccount, InboundRecord, InboundStatus
+    from layani.channels.models import InboundRecord, InboundStatus
     from layani.conversations.models import Direction, Message
 
-    account = ChannelAccount.objects.create(
-        kind="whatsapp",
-        name="Bench WhatsApp",
-        settings={"auto_acknowledge": False, "phone_number_id": "200000000000001"},
-        secrets={"app_secret": APP_SECRET, "verify_token": "bench"},
-    )
+    account = bench_account()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = start(

@@ -42,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from channels_bench import APP_SECRET, CUSTOMERS, payload, prepare
+from channels_bench import APP_SECRET, CUSTOMERS, bench_account, payload, prepare
 
 DB = "layani_bench_worker_profile"
 REDIS_URL = os.environ.get("BENCH_PROFILE_REDIS_URL", "redis://127.0.0.1:6379/3")
@@ -86,14 +86,9 @@ def main() -> None:
     django.setup()
     from huey.contrib.djhuey import HUEY
 
-    from layani.channels.models import ChannelAccount, InboundRecord, InboundStatus
+    from layani.channels.models import InboundRecord, InboundStatus
 
-    account = ChannelAccount.objects.create(
-        kind="whatsapp",
-        name="Bench WhatsApp",
-        settings={"auto_acknowledge": False, "phone_number_id": "200000000000001"},
-        secrets={"app_secret": APP_SECRET, "verify_token": "bench"},
-    )
+    account = bench_account()
 
     def stored(batch: str, numbers: range) -> list[int]:
         from django.utils import timezone

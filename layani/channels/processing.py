@@ -1,7 +1,8 @@
 """Process stored inbound records into the domain, once each, whatever happens around.
 
-This is the one-record way; the queued job and the sweep go through `batch.process_batch`,
-which writes plain follow-ups of many records together and sends every other record here.
+This is the one-record way. The queued drain (`batch.drain`) and the sweep
+(`batch.process_batch`) take records in batches, write plain follow-ups of many records
+together and send every other record here.
 
 A record is taken under its row lock (`SKIP LOCKED` on PostgreSQL, so two workers never
 process one record); its events and its `processed` mark commit together, so a worker

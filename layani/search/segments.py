@@ -33,11 +33,12 @@ process; a stale answer only makes the newest rows' part slower, never misses a 
 
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 
 from layani.core.process_cache import ProcessCache
+from layani.search.models import SearchDocument
 
-TABLE = "search_searchdocument"
+TABLE = SearchDocument._meta.db_table
 SEGMENT_ROWS = 500_000
 AHEAD = 2
 PREFIX = "search_document_segment_"
@@ -122,7 +123,7 @@ def known_segments() -> tuple[int, ...]:
     """The segments with a valid index, ascending (PostgreSQL; cached per process)."""
 
     def read() -> tuple[int, ...]:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with connection.cursor() as cursor:
             return tuple(sorted(n for n, valid in _catalogue(cursor).items() if valid))
 
     return _known.get(connection.alias, read)
