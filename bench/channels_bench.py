@@ -2,7 +2,8 @@
 
 Signed WhatsApp Cloud API webhooks (one text message each, 600 different customers, new
 and returning) are posted to a real server laid out as the README's production section
-says: gunicorn (`--workers 4`, DEBUG=0) for HTTP, the Redis task queue.
+says: granian (WSGI, `--http-workers` processes of `--threads` threads, DEBUG=0) for HTTP,
+the Redis task queue; `--server gunicorn` for the server used before.
 
 1. Intake: the background worker is stopped, so only "verify, store raw durably, enqueue,
    answer 200" is measured: latency of each acknowledged POST (closed loop, `--clients`
@@ -11,7 +12,8 @@ says: gunicorn (`--workers 4`, DEBUG=0) for HTTP, the Redis task queue.
    stored, then a second batch is posted while they run; the rate is messages in the inbox
    per second, from the first POST of the batch to the last message processed.
 
-    .venv/bin/python bench/channels_bench.py [--webhooks 4000] [--clients 8]
+    .venv/bin/python bench/channels_bench.py [--webhooks 4000] [--clients 8] [--intake-only]
+        [--http-workers 2] [--threads 4] [--server granian|gunicorn]
 
 Needs PostgreSQL (`BENCH_POSTGRES_URL`, default postgres://postgres@127.0.0.1:5432) and
 Redis (`BENCH_REDIS_URL`); (re)creates the database `layani_bench_channels`. Intake
@@ -262,14 +264,38 @@ def wait_healthy(url: str) -> None:
     raise RuntimeError("server not healthy")
 
 
+def server_command(name: str, port: int, workers: int, threads: int) -> list[str]:
+    if name == "gunicorn":
+        return [
+            sys.executable, "-m", "gunicorn", "layani.config.wsgi",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--log-level", "warning", "--threads", str(threads),
+        ]  # fmt: skip
+    return [
+        sys.executable, "-m", "granian", "--interface", "wsgi", "layani.config.wsgi:application",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--blocking-threads", str(threads), "--log-level", "warning", "--no-ws",
+    ]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--webhooks", type=int, default=4000)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--http-workers", type=int, default=4)
+    parser.add_argument("--http-workers", type=int, default=2)
     parser.add_argument(
-        "--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)"
+        "--threads",
+        type=int,
+        default=4,
+        help="threads per server process (granian's blocking threads; gunicorn's gthread)",
     )
+    parser.add_argument(
+        "--server",
+        choices=("granian", "gunicorn"),
+        default="granian",
+        help="the WSGI server of the README's production section (granian) or gunicorn",
+    )
+    parser.add_argument("--intake-only", action="store_true", help="skip the worker phases")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="layani-bench-channels-"))
     env = prepare(data_dir)
@@ -283,15 +309,8 @@ def main() -> None:
     account = bench_account()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = start(
-        [
-            sys.executable, "-m", "gunicorn", "layani.config.wsgi",
-            "--bind", f"127.0.0.1:{port}", "--workers", str(args.http_workers),
-            "--log-level", "warning", "--threads", str(args.threads),
-        ],
-        env,
-        data_dir / "server.log",
-    )  # fmt: skip
+    server = start(server_command(args.server, port, args.http_workers, args.threads), env,
+                   data_dir / "server.log")  # fmt: skip
     worker = None
     try:
         wait_healthy(url)
@@ -311,6 +330,8 @@ def main() -> None:
             f"load {load:.2f}; ack latency ms {intake}; records stored {stored}\n"
             f"  CPU ms per webhook: {intake_cpu}"
         )
+        if args.intake_only:
+            return
 
         worker = start(
             [sys.executable, "-m", "layani", "run_huey", "--quiet", "-w", "2", "-k", "process"],

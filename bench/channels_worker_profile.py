@@ -12,8 +12,10 @@ PostgreSQL's and Redis's are not, wall time is shown beside it):
 3. through the queue: stored follow-ups rung as the intake rings them, then the queued jobs
    dequeued from Redis and executed by Huey in this process, as a worker does; all at
    once (a backlog), then in bursts of `--burst` (a stream the worker keeps up with);
-4. intake: signed webhooks through Django's WSGI handler (what gunicorn calls), the record
-   stored and the queue rung; no worker runs.
+4. intake: signed webhooks through the WSGI application the server calls (provider
+   webhooks on the lean handler, `channels.webhook_wsgi`) and, taking turns with it,
+   through Django's handler with the site's full middleware; the record stored and the
+   queue rung; no worker runs.
 
     .venv/bin/python bench/channels_worker_profile.py [--follow-ups 3000] [--queued 1000]
         [--webhooks 2000] [--burst 10]
@@ -36,7 +38,7 @@ import pstats
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -176,31 +178,53 @@ def main() -> None:
     from django.test.client import RequestFactory
 
     from layani.channels.meta.adapter import signature_of
+    from layani.config.wsgi import application
 
-    handler = WSGIHandler()
     factory = RequestFactory(HTTP_HOST="127.0.0.1")
     path = f"/channels/whatsapp/{account.key}/"
-    bodies = [payload(n, "intake") for n in range(args.webhooks)]
-    environs = [
-        factory.post(
-            path,
-            body,
-            content_type="application/json",
-            headers={"X-Hub-Signature-256": signature_of(APP_SECRET, body)},
-        ).environ
-        for body in bodies
-    ]
+
+    def environs(batch: str) -> list[dict[str, object]]:
+        return [
+            factory.post(
+                path,
+                body,
+                content_type="application/json",
+                headers={"X-Hub-Signature-256": signature_of(APP_SECRET, body)},
+            ).environ
+            for body in (payload(n, batch) for n in range(args.webhooks))
+        ]
+
     statuses: list[str] = []
 
     def start_response(status: str, headers: list[tuple[str, str]]) -> None:
         statuses.append(status)
 
-    for environ in environs[:50]:  # warm up: imports, the kept account
-        handler(environ, start_response)
-    with measured("intake requests (WSGI handler)", len(environs) - 50, args.profile == "intake"):
-        for environ in environs[50:]:
+    def serve(handler: Callable[..., Iterable[bytes]], requests: list[dict[str, object]]) -> None:
+        for environ in requests:
             for _chunk in handler(environ, start_response):
                 pass
+
+    handlers = {"full": WSGIHandler(), "lean": application}
+    requests = {name: environs(f"intake-{name}") for name in handlers}
+    for name, handler in handlers.items():  # warm up: imports, the kept account
+        serve(handler, requests[name][:50])
+    # The two take turns, 100 requests each, so a change of the machine's speed (its cores
+    # are shared) falls on both alike.
+    cpu = dict.fromkeys(handlers, 0.0)
+    for start in range(50, args.webhooks, 100):
+        for name, handler in handlers.items():
+            began = time.process_time()
+            serve(handler, requests[name][start : start + 100])
+            cpu[name] += time.process_time() - began
+    count = args.webhooks - 50
+    print(
+        f"intake requests, {count} each through Django's WSGI handler with the site's "
+        f"middleware: {cpu['full'] / count * 1000:.2f} ms CPU each; through the application "
+        f"(webhooks on the lean handler): {cpu['lean'] / count * 1000:.2f} ms CPU each"
+    )
+    if args.profile == "intake":
+        with measured("intake through the application", count, True):
+            serve(application, environs("intake-profiled")[50:])
     assert all(status.startswith("200") for status in statuses), set(statuses)
     HUEY.flush()
 

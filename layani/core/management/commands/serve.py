@@ -1,7 +1,7 @@
 """`layani serve`: the web server (HTTP + websockets, ASGI) together with a background worker.
 
 This is the embedded, one-machine way to run Layani. At scale run the pieces separately
-(see the README): gunicorn for pages and the API, uvicorn for websockets, `layani run_huey`
+(see the README): granian (WSGI) for pages and the API, uvicorn for websockets, `layani run_huey`
 workers on as many machines as needed.
 """
 
