@@ -5,7 +5,7 @@ site's middleware does for people: no session, no language, no CSRF token, no si
 user, no messages, no login lockout. Running it through all of them cost about a fifth of
 the request's CPU (bench/RESULTS.md, "A lean path for provider webhooks"), and the intake
 is the hottest path of the system. `split` sends exactly those requests, and nothing else,
-to a handler with only the security middleware and a URL configuration of that one route;
+to a handler with only the security and common middleware and a URL configuration of that one route;
 `/channels/chat/...` and `/channels/calls/...` (pages and forms) stay on the full handler
 because `chat` and `calls` are not adapter kinds.
 """
@@ -20,7 +20,12 @@ from django.test.utils import override_settings
 
 from layani.channels.registry import registered_kinds
 
-MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+# Security headers as on every answer; CommonMiddleware for the Content-Length (without it
+# the answer is chunked).
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
 URLCONF = "layani.channels.webhook_urls"
 _ROUTE = re.compile(r"^/channels/(?P<kind>[-\w]+)/[-\w]+/$")
 

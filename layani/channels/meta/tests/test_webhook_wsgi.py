@@ -46,6 +46,7 @@ def test_a_signed_webhook_is_stored_and_answered_without_the_sites_middleware(wh
     assert Message.objects.get().body_text == "Halo, saldo saya kok berkurang?"
     # The security middleware ran; the session, language and frame middleware did not.
     assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Content-Length"] == str(len(content))  # not chunked
     assert "Set-Cookie" not in headers and "Content-Language" not in headers
     assert "X-Frame-Options" not in headers
 
