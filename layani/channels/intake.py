@@ -11,10 +11,12 @@ The queue is a doorbell, not the record: when it cannot be reached the request i
 stored and acknowledged, and the sweep (`processing.sweep`) processes it later.
 """
 
+import functools
 import logging
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Field
 from django.utils import timezone
 
 from layani.channels import doorbell
@@ -77,17 +79,24 @@ def ring(record_id: int) -> None:
 
 def _insert_once(record: InboundRecord) -> int | None:
     """One statement: the new row's id, or None when the key is stored already."""
-    meta = InboundRecord._meta
-    fields = [field for name in _COLUMNS for field in meta.concrete_fields if field.name == name]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
+    fields, sql = _insert_statement(connection.vendor)
     values = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * len(values))}) "
-        f"ON CONFLICT DO NOTHING RETURNING {quote(str(meta.pk.column))}"
-    )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
     return None if row is None else int(row[0])
+
+
+@functools.cache
+def _insert_statement(vendor: str) -> "tuple[list[Field[Any, Any]], str]":
+    """The columns and the statement, made once per process (every webhook uses them)."""
+    meta = InboundRecord._meta
+    fields = [field for name in _COLUMNS for field in meta.concrete_fields if field.name == name]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT DO NOTHING RETURNING {quote(str(meta.pk.column))}"
+    )
+    return fields, sql
