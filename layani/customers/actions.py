@@ -10,8 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from layani.conversations.models import EventKind
-from layani.conversations.timeline import record_event
+from layani.conversations.models import EventKind, TimelineEvent
+from layani.conversations.timeline import record_event, timeline_event
 from layani.core.errors import Conflict, InvalidInput
 from layani.core.events import publish_on_commit
 from layani.customers.identities import normalise_identity, normalise_name
@@ -208,6 +208,31 @@ def _set_identities(customer: Customer, identities: dict[str, str | None], actor
             )
 
 
+def _add_identities(
+    customer: Customer, identities: dict[str, str | None], actor: Actor
+) -> list[TimelineEvent]:
+    """A new customer's identities in one insert (nothing of theirs to replace; the
+    database's unique constraint still refuses one a concurrent writer took); returns
+    their unsaved timeline events, in the order `_set_identities` would write them."""
+    added = {kind: value for kind, value in identities.items() if value is not None}
+    CustomerIdentity.objects.bulk_create(
+        [
+            CustomerIdentity(customer=customer, kind=kind, value=value, is_primary=True)
+            for kind, value in added.items()
+        ]
+    )
+    return [
+        timeline_event(
+            EventKind.IDENTITY_ADDED,
+            actor=actor,
+            customer=customer,
+            summary=value,
+            details={"kind": kind, "value": value},
+        )
+        for kind, value in added.items()
+    ]
+
+
 def _translate_integrity_error(exc: IntegrityError) -> Conflict:
     text = str(exc).lower()
     if "membership_number" in text:
@@ -232,15 +257,18 @@ def create_customer(details: CustomerDetails, *, actor: Actor) -> Customer:
             if customer.tier and customer.member_since is None:
                 customer.member_since = timezone.localdate()
             customer.save()
-            _set_identities(customer, identities, actor)
+            events = _add_identities(customer, identities, actor)
             index_customer(customer)
-            record_event(
-                EventKind.CUSTOMER_CREATED,
-                actor=actor,
-                customer=customer,
-                summary=customer.full_name,
-                details={"status": customer.status},
+            events.append(
+                timeline_event(
+                    EventKind.CUSTOMER_CREATED,
+                    actor=actor,
+                    customer=customer,
+                    summary=customer.full_name,
+                    details={"status": customer.status},
+                )
             )
+            TimelineEvent.objects.bulk_create(events)
     except IntegrityError as exc:  # a concurrent writer took the identity first
         raise _translate_integrity_error(exc) from exc
     publish_on_commit("customers", "customer.created", {"id": customer.pk})

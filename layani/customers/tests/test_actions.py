@@ -1,5 +1,6 @@
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from layani.conversations.models import EventKind, TimelineEvent
 from layani.core.errors import Conflict, InvalidInput
@@ -34,6 +35,34 @@ def test_create_stores_normalised_identities_and_writes_the_timeline(agent):
     created = TimelineEvent.objects.get(customer=customer, kind=EventKind.CUSTOMER_CREATED)
     assert created.actor == agent
     assert listener.events() == ["customer.created"]
+
+
+def test_a_new_customers_contacts_are_written_together_in_order(agent):
+    # Each contact costs only its availability check: the contacts and the timeline
+    # rows are one insert each, whatever their number (a first WhatsApp message creates a
+    # customer on the worker's hot path).
+    with CaptureQueriesContext(connection) as one:
+        create_customer(details(full_name="Siti", phone="081234567890"), actor=agent)
+    with CaptureQueriesContext(connection) as three:
+        customer = create_customer(
+            details(
+                full_name="Budi",
+                phone="081298765432",
+                email="budi@mail.co.id",
+                whatsapp="081311112222",
+            ),
+            actor=agent,
+        )
+    assert len(three) - len(one) == 2
+    assert customer.identities.filter(is_primary=True).count() == 3
+    events = TimelineEvent.objects.filter(customer=customer).order_by("pk")
+    assert [(e.kind, e.summary) for e in events] == [
+        (EventKind.IDENTITY_ADDED, "+6281298765432"),
+        (EventKind.IDENTITY_ADDED, "budi@mail.co.id"),
+        (EventKind.IDENTITY_ADDED, "+6281311112222"),
+        (EventKind.CUSTOMER_CREATED, "Budi"),
+    ]
+    assert all(event.actor == agent for event in events)
 
 
 def test_a_phone_that_belongs_to_someone_else_is_refused_and_nothing_is_written(agent):
