@@ -10,6 +10,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from layani.core.consumers import HearsEventBatches
+
 # Close codes the display's script understands: sign in again / not this branch.
 NOT_SIGNED_IN = 4401
 NOT_ALLOWED = 4403
@@ -19,7 +21,7 @@ def display_group(branch_id: int) -> str:
     return f"display-{branch_id}"
 
 
-class DisplayConsumer(AsyncJsonWebsocketConsumer):
+class DisplayConsumer(HearsEventBatches, AsyncJsonWebsocketConsumer):
     """Forwards `layani.event` messages of one branch's display group to the screen."""
 
     group: str | None = None

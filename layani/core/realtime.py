@@ -7,9 +7,10 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.urls import path
 
 from layani.branches.consumers import DisplayConsumer
+from layani.core.consumers import HearsEventBatches
 
 
-class EventsConsumer(AsyncJsonWebsocketConsumer):
+class EventsConsumer(HearsEventBatches, AsyncJsonWebsocketConsumer):
     """Pushes `layani.event` messages from the groups of the user's scope to the browser."""
 
     groups_joined: list[str]

@@ -37,9 +37,17 @@ class GroupListener:
 
         return async_to_sync(read)()
 
+    def messages(self, timeout: float = 0.3) -> list[dict[str, Any]]:
+        """Every event waiting for this listener, as a consumer handles them: a
+        `layani.events` message is its events one by one (`core.consumers`)."""
+        found: list[dict[str, Any]] = []
+        while (message := self.receive(timeout)) is not None:
+            if message["type"] == "layani.events":
+                found += [{"type": "layani.event", **item} for item in message["events"]]
+            else:
+                found.append(message)
+        return found
+
     def events(self, timeout: float = 0.3) -> list[str]:
         """Every event type waiting for this listener."""
-        found = []
-        while (message := self.receive(timeout)) is not None:
-            found.append(message["event"])
-        return found
+        return [message["event"] for message in self.messages(timeout)]

@@ -22,6 +22,7 @@ from layani.channels.webchat.access import origin_allowed
 from layani.channels.webchat.availability import agents_online
 from layani.channels.webchat.models import WebchatVisitor
 from layani.conversations.notify import audience_groups
+from layani.core.consumers import HearsEventBatches
 from layani.core.errors import InvalidInput
 from layani.core.events import publish_now
 from layani.routing.agent_status import AGENT_STATUS_EVENT, team_presence_group
@@ -37,7 +38,7 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
     return ""
 
 
-class WebchatConsumer(AsyncJsonWebsocketConsumer):
+class WebchatConsumer(HearsEventBatches, AsyncJsonWebsocketConsumer):
     account: ChannelAccount
     visitor: WebchatVisitor
     groups_joined: list[str]
