@@ -65,12 +65,18 @@ def measured(name: str, count: int, profile: bool) -> Iterator[None]:
         f"{cpu / count * 1000:6.2f} ms CPU, {wall / count * 1000:6.2f} ms wall each"
     )
     if profiler is not None:
-        if out_path := os.environ.get("BENCH_PROFILE_OUT"):
-            profiler.dump_stats(out_path)  # for pstats' callers and callees
-        for order in ("cumulative", "tottime"):
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(45)
-            print(out.getvalue())
+        report(profiler)
+
+
+def report(profiler: cProfile.Profile) -> None:
+    """The functions with the most cumulative and own time; with `BENCH_PROFILE_OUT` the
+    whole profile is also written there, for pstats' callers and callees."""
+    if out_path := os.environ.get("BENCH_PROFILE_OUT"):
+        profiler.dump_stats(out_path)
+    for order in ("cumulative", "tottime"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(45)
+        print(out.getvalue())
 
 
 def main() -> None:
@@ -171,11 +177,7 @@ def main() -> None:
         f"{cpu / args.queued * 1000:6.2f} ms CPU each; {jobs} queued jobs ran"
     )
     if profiler is not None:
-        if out_path := os.environ.get("BENCH_PROFILE_OUT"):
-            profiler.dump_stats(out_path)
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(60)
-        print(out.getvalue())
+        report(profiler)
 
     from django.core.handlers.wsgi import WSGIHandler
     from django.test.client import RequestFactory

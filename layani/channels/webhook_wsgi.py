@@ -5,9 +5,9 @@ site's middleware does for people: no session, no language, no CSRF token, no si
 user, no messages, no login lockout. Running it through all of them cost about a fifth of
 the request's CPU (bench/RESULTS.md, "A lean path for provider webhooks"), and the intake
 is the hottest path of the system. `split` sends exactly those requests, and nothing else,
-to a handler with only the security and common middleware and a URL configuration of that one route;
-`/channels/chat/...` and `/channels/calls/...` (pages and forms) stay on the full handler
-because `chat` and `calls` are not adapter kinds.
+to a handler with only the security and common middleware and a URL configuration of that
+one route; `/channels/chat/...` and `/channels/calls/...` (pages and forms) stay on the full
+handler because `chat` and `calls` are not adapter kinds.
 """
 
 import re
@@ -27,7 +27,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
 ]
 URLCONF = "layani.channels.webhook_urls"
-_ROUTE = re.compile(r"^/channels/(?P<kind>[-\w]+)/[-\w]+/$")
+# The shape of `webhook_urls`' route (Django's `slug` is `[-a-zA-Z0-9_]+`).
+_ROUTE = re.compile(r"^/channels/(?P<kind>[-a-zA-Z0-9_]+)/[-a-zA-Z0-9_]+/$")
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]

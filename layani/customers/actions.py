@@ -199,13 +199,7 @@ def _set_identities(customer: Customer, identities: dict[str, str | None], actor
             CustomerIdentity.objects.create(
                 customer=customer, kind=kind, value=value, is_primary=True
             )
-            record_event(
-                EventKind.IDENTITY_ADDED,
-                actor=actor,
-                customer=customer,
-                summary=value,
-                details={"kind": kind, "value": value},
-            )
+            _identity_added(customer, kind, value, actor).save(force_insert=True)
 
 
 def _add_identities(
@@ -221,16 +215,18 @@ def _add_identities(
             for kind, value in added.items()
         ]
     )
-    return [
-        timeline_event(
-            EventKind.IDENTITY_ADDED,
-            actor=actor,
-            customer=customer,
-            summary=value,
-            details={"kind": kind, "value": value},
-        )
-        for kind, value in added.items()
-    ]
+    return [_identity_added(customer, kind, value, actor) for kind, value in added.items()]
+
+
+def _identity_added(customer: Customer, kind: str, value: str, actor: Actor) -> TimelineEvent:
+    """The timeline row of a contact added to the customer's file (unsaved)."""
+    return timeline_event(
+        EventKind.IDENTITY_ADDED,
+        actor=actor,
+        customer=customer,
+        summary=value,
+        details={"kind": kind, "value": value},
+    )
 
 
 def _translate_integrity_error(exc: IntegrityError) -> Conflict:

@@ -83,6 +83,7 @@ def test_the_channel_pages_beside_the_webhooks_stay_on_the_full_site(whatsapp):
         ("/channels/whatsapp/abc", None),
         ("/inbox/", None),
         ("/channels/what%20sapp/abc/", None),
+        ("/channels/whatsapp/kunci-é/", None),  # no slug: the site answers 404
     ],
 )
 def test_the_webhook_address_is_recognised_by_its_shape(path, kind):
