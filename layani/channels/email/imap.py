@@ -12,6 +12,7 @@ repeat.
 
 import logging
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -131,10 +132,15 @@ def poll_all() -> dict[int, PollResult | str]:
 IDLE_SECONDS = 25 * 60
 
 
-def wait_for_mail(account: ChannelAccount, timeout: float = IDLE_SECONDS) -> bool | None:
+def wait_for_mail(
+    account: ChannelAccount,
+    timeout: float = IDLE_SECONDS,
+    on_idle: Callable[[], object] | None = None,
+) -> bool | None:
     """Wait with IMAP IDLE until the server announces new mail in the folder (True) or the
     timeout passes (False). None when the server does not offer IDLE: the periodic poll
-    (`tasks.poll_mailboxes`, every minute) is all there is then."""
+    (`tasks.poll_mailboxes`, every minute) is all there is then. `on_idle` is called once
+    the server has accepted the IDLE: mail delivered from then on is announced."""
     mailbox = mailbox_of(account)
     client = connect(mailbox)
     try:
@@ -142,6 +148,8 @@ def wait_for_mail(account: ChannelAccount, timeout: float = IDLE_SECONDS) -> boo
             return None
         client.select_folder(mailbox.folder, readonly=True)
         client.idle()
+        if on_idle is not None:
+            on_idle()
         try:
             responses = client.idle_check(timeout=timeout)
         finally:

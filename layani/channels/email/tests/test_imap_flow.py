@@ -289,15 +289,18 @@ def test_idle_announces_new_mail_as_it_arrives(mailbox_account, dovecot):
     from layani.channels.email.imap import wait_for_mail
 
     outcome: dict[str, object] = {}
+    idling = threading.Event()
 
     def wait() -> None:
         started = time.monotonic()
-        outcome["announced"] = wait_for_mail(mailbox_account, timeout=20)
+        outcome["announced"] = wait_for_mail(mailbox_account, timeout=20, on_idle=idling.set)
         outcome["seconds"] = time.monotonic() - started
 
     waiter = threading.Thread(target=wait)
     waiter.start()
-    time.sleep(1.5)  # the IDLE is in place
+    # Deliver only once the IDLE is in place (a fixed pause lost the race under CI load:
+    # mail delivered before the IDLE is the next poll's, not announced).
+    assert idling.wait(15)
     dovecot.deliver(mail(message_id="idle-1@example.co.id"))
     waiter.join(30)
 
