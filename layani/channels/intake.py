@@ -27,17 +27,15 @@ logger = logging.getLogger(__name__)
 
 MAX_KEY = 255
 
-_COLUMNS = (
-    "account",
-    "idempotency_key",
-    "received_at",
-    "headers",
-    "body",
-    "status",
-    "attempts",
-    "reason",
-    "duplicates",
-)
+# What a new record's insert binds (the rest of its columns are the same for every record
+# and written into the statement).
+_BOUND = ("account", "idempotency_key", "received_at", "headers", "body")
+_FIXED: dict[str, str | int] = {
+    "status": InboundStatus.RECEIVED.value,
+    "attempts": 0,
+    "reason": "",
+    "duplicates": 0,
+}
 
 
 def store(account: ChannelAccount, adapter: Adapter, request: RawRequest) -> InboundRecord | None:
@@ -79,8 +77,14 @@ def ring(record_id: int) -> None:
 
 def _insert_once(record: InboundRecord) -> int | None:
     """One statement: the new row's id, or None when the key is stored already."""
-    fields, sql = _insert_statement(connection.vendor)
-    values = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
+    sql, received_at, headers = _insert_statement(connection.vendor)
+    values = [
+        record.account_id,
+        record.idempotency_key,
+        received_at.get_db_prep_save(record.received_at, connection),
+        headers.get_db_prep_save(record.headers, connection),
+        record.body,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
@@ -88,15 +92,21 @@ def _insert_once(record: InboundRecord) -> int | None:
 
 
 @functools.cache
-def _insert_statement(vendor: str) -> "tuple[list[Field[Any, Any]], str]":
-    """The columns and the statement, made once per process (every webhook uses them)."""
+def _insert_statement(vendor: str) -> "tuple[str, Field[Any, Any], Field[Any, Any]]":
+    """The statement (made once per process: every webhook uses it), and the two bound
+    fields whose values need the database's form (a timestamp, JSON)."""
     meta = InboundRecord._meta
-    fields = [field for name in _COLUMNS for field in meta.concrete_fields if field.name == name]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
+    fields = {field.name: field for field in meta.concrete_fields}
+    columns = ", ".join(quote(fields[name].column) for name in [*_BOUND, *_FIXED])
+    # The fixed values are this module's constants (no input), written as SQL literals.
+    literals = ", ".join(
+        str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
+        for value in _FIXED.values()
+    )
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"VALUES ({', '.join(['%s'] * len(_BOUND))}, {literals}) "
         f"ON CONFLICT DO NOTHING RETURNING {quote(str(meta.pk.column))}"
     )
-    return fields, sql
+    return sql, fields["received_at"], fields["headers"]

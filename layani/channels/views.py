@@ -5,8 +5,12 @@ the raw request durably and only then answers 2xx (STYLE: inbound data is durabl
 we acknowledge it). Nothing is parsed here: the worker does that.
 """
 
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.request import HttpHeaders
 from django.views.decorators.csrf import csrf_exempt
 
 from layani.channels.accounts import active_account
@@ -19,14 +23,34 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
 
 
+class EnvironHeaders(Mapping[str, str]):
+    """A request's headers by lower-cased name, read from the WSGI/ASGI environment when
+    asked (Django's `request.headers` copies every header on first use)."""
+
+    def __init__(self, meta: Mapping[str, Any]) -> None:
+        self._meta = meta
+
+    def __getitem__(self, name: str) -> str:
+        return str(self._meta[HttpHeaders.to_wsgi_name(name)])
+
+    def __iter__(self) -> Iterator[str]:
+        for key in self._meta:
+            name = HttpHeaders.parse_header_name(key)
+            if name is not None:
+                yield name.lower()
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 def raw_request(request: HttpRequest) -> RawRequest:
     return RawRequest(
         method=request.method or "GET",
         path=request.path,
         body=request.body,
-        headers={name.lower(): value for name, value in request.headers.items()},
+        headers=EnvironHeaders(request.META),
         query={name: request.GET.get(name, "") for name in request.GET},
-        url=request.build_absolute_uri(),
+        absolute_url=request.build_absolute_uri,
     )
 
 
