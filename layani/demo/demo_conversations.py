@@ -264,6 +264,7 @@ class ConversationGenerator:
         if assignee is not None and story.first_staff_at is not None and rng.random() < TAGGED:
             names = list(dict.fromkeys(self._tag_names(purpose)))
             written.tag_ids = [self.tag_ids[n] for n in names]
+            conversation.tag_ids = sorted(written.tag_ids)
             written.events.append(
                 (
                     entries.tags_changed(names),

@@ -26,7 +26,7 @@ from layani.conversations.models import (
 from layani.core.choices import Channel
 from layani.demo import catalogue
 from layani.demo import timeline_entries as entries
-from layani.demo.bulk_load import write_rows
+from layani.demo.bulk_load import as_json, write_rows
 from layani.demo.conversation_story import (
     ASSIGNED,
     CHANNEL_WEIGHTS,
@@ -68,6 +68,7 @@ CONVERSATION_COLUMNS = (
     "first_response_at",
     "resolved_at",
     "closed_at",
+    "tag_ids",
 )
 MESSAGE_COLUMNS = (
     "id",
@@ -390,6 +391,7 @@ class ConversationRows:
                     )
                 )
         rng = self.rng
+        tag_ids: list[int] = []
         if assignee is not None and story.first_staff_at is not None and rng.random() < TAGGED:
             tag_ids = self._tags(purpose)
             chunk.tags.extend((conversation_id, tag_id) for tag_id in tag_ids)
@@ -429,6 +431,7 @@ class ConversationRows:
                 moment(state.first_response_at) if state.first_response_at is not None else None,
                 moment(state.resolved_at) if state.resolved_at is not None else None,
                 moment(state.closed_at) if state.closed_at is not None else None,
+                as_json(sorted(tag_ids)),
             )
         )
         document = self.index.subject_row(

@@ -91,6 +91,12 @@ def changed_fields(before: dict[str, object], after: dict[str, object]) -> list[
     return [name for name in after if before.get(name) != after[name]]
 
 
+def refresh_tag_ids(conversation: Conversation) -> None:
+    """Copy the conversation's tags onto its row (`tag_ids`, read by the inbox's tag
+    filter) after they changed; the caller saves the field."""
+    conversation.tag_ids = sorted(conversation.tags.values_list("pk", flat=True))
+
+
 def save(conversation: Conversation, fields: Iterable[str]) -> None:
     """The one place actions write a conversation: its search index rows follow when a
     field they copy (status, assignee, team, branch...) is among `fields`."""

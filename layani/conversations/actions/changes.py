@@ -18,6 +18,7 @@ from layani.conversations.actions._common import (
     copy_state,
     lock,
     refresh_due,
+    refresh_tag_ids,
     save,
 )
 from layani.conversations.models import Conversation, EventKind, Priority, Tag
@@ -214,8 +215,9 @@ def change_tags(
             locked.tags.add(*_tags_named(added))
         if removed:
             locked.tags.remove(*Tag.objects.filter(name__in=removed))
+        refresh_tag_ids(locked)
         locked.updated_at = now
-        save(locked, [])
+        save(locked, ["tag_ids"])
         record_event(
             EventKind.TAGS_CHANGED,
             actor=actor,

@@ -11,6 +11,7 @@ from layani.conversations.actions._common import (
     copy_state,
     lock,
     refresh_due,
+    refresh_tag_ids,
     save,
 )
 from layani.conversations.actions.lifecycle import (
@@ -83,6 +84,7 @@ def merge_conversations(source: Conversation, *, into: Conversation, actor: Acto
         move_conversation_documents(src.pk, target)
         ConversationRead.objects.filter(conversation=src).delete()
         target.tags.add(*src.tags.all())
+        refresh_tag_ids(target)
 
         target_before = target.status
         target.last_message_at = _latest(target.last_message_at, src.last_message_at)
@@ -106,6 +108,7 @@ def merge_conversations(source: Conversation, *, into: Conversation, actor: Acto
                 "waiting_since",
                 "visit_id",
                 "due_at",
+                "tag_ids",
                 *STATUS_FIELDS,
             ],
         )

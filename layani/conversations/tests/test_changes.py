@@ -133,6 +133,24 @@ def test_tags_are_normalised_added_and_removed_by_name(conversation, agent):
         change_tags(conversation, add=["x" * 41], actor=agent)
 
 
+def tag_ids_of(conversation):
+    return sorted(conversation.tags.values_list("pk", flat=True))
+
+
+def test_the_row_keeps_its_tag_ids_in_step_with_its_tags(conversation, agent):
+    change_tags(conversation, add=["vip", "blokir", "kartu-hilang"], actor=agent)
+    conversation.refresh_from_db()
+    assert len(conversation.tag_ids) == 3
+    assert conversation.tag_ids == tag_ids_of(conversation)
+    change_tags(conversation, remove=["blokir"], actor=agent)
+    conversation.refresh_from_db()
+    assert conversation.tag_ids == tag_ids_of(conversation)
+    assert Tag.objects.get(name="blokir").pk not in conversation.tag_ids
+    change_tags(conversation, remove=["vip", "kartu-hilang"], actor=agent)
+    conversation.refresh_from_db()
+    assert conversation.tag_ids == []
+
+
 def test_link_a_visit_of_the_same_customer(
     conversation, customer, other_customer, branch, service, agent
 ):
@@ -186,6 +204,7 @@ def test_merge_moves_everything_and_closes_the_source(
     assert moved_events <= set(conversation.timeline.values_list("pk", flat=True))
     assert not other.messages.exists()
     assert set(conversation.tags.values_list("name", flat=True)) == {"blokir"}
+    assert conversation.tag_ids == [Tag.objects.get(name="blokir").pk]
     assert conversation.visit == visit
     assert SurveyResponse.objects.get().conversation == conversation
     assert other.status == ConversationStatus.CLOSED and other.merged_into == conversation

@@ -157,6 +157,9 @@ def test_filters_by_purpose_priority_tag_and_bad_values(people, world):
     change_tags(world["pool"], add=["Kartu Hilang"], actor=None)
     assert ids(inbox(admin, filters=InboxFilters(tag="kartu hilang"))) == []
     assert ids(inbox(admin, filters=InboxFilters(tag="KARTU-HILANG"))) == [world["pool"].pk]
+    assert ids(inbox(admin, filters=InboxFilters(tag="belum-ada"))) == []
+    change_tags(world["pool"], remove=["kartu-hilang"], actor=None)
+    assert ids(inbox(admin, filters=InboxFilters(tag="kartu-hilang"))) == []
     assert ids(inbox(admin, filters=InboxFilters(purpose="complaint"))) == []
     assert len(inbox(admin, filters=InboxFilters(priority=2)).items) == 7
     for bad in (
