@@ -224,6 +224,11 @@ AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Behind reverse proxies: how many of them append to X-Forwarded-For in front of Layani, so
+# that per-visitor limits (sign-in lockout, callback form) count visitors, not the proxy.
+LAYANI_TRUSTED_PROXIES = int(os.environ.get("LAYANI_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "layani.core.client_address.client_address"
+RATELIMIT_IP_META_KEY = "layani.core.client_address.client_address"
 
 if TESTING:
     # Hashing strength is not under test; a fast hasher keeps the suite quick.

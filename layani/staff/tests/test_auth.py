@@ -40,6 +40,32 @@ def test_lockout_is_per_account(client, agent, make_person):
     assert response.status_code == 302
 
 
+def test_behind_a_proxy_one_visitors_failures_do_not_lock_out_another(client, agent, settings):
+    settings.LAYANI_TRUSTED_PROXIES = 1
+    through_proxy = {"REMOTE_ADDR": "10.0.0.5"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/login/",
+            {"username": agent.username, "password": "salah"},
+            HTTP_X_FORWARDED_FOR="203.0.113.66",
+            **through_proxy,
+        )
+    guesser = client.post(
+        "/login/",
+        {"username": agent.username, "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="203.0.113.66",
+        **through_proxy,
+    )
+    assert guesser.status_code == 429
+    owner = client.post(
+        "/login/",
+        {"username": agent.username, "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.20",
+        **through_proxy,
+    )
+    assert owner.status_code == 302
+
+
 def test_inactive_user_cannot_sign_in(client, agent):
     User.objects.filter(pk=agent.pk).update(is_active=False)
     response = client.post("/login/", {"username": agent.username, "password": PASSWORD})

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from layani.channels.phone.callback_views import REQUESTS_PER_ADDRESS
 from layani.channels.phone.callbacks import (
     CallbackDetails,
     record_attempt,
@@ -166,6 +167,25 @@ def test_the_public_form_refuses_a_flood_for_one_number_and_keeps_what_it_had(ct
     other = client.post("/channels/calls/callback/pbx-jkt/", form_data(phone="0813 3333 4444"))
     assert other.status_code == 201
     assert CallbackRequest.objects.count() == 4
+
+
+def test_behind_a_proxy_the_address_limit_counts_each_visitor(cti, settings):
+    settings.LAYANI_TRUSTED_PROXIES = 1
+    client = Client(REMOTE_ADDR="10.0.0.5")
+    url = "/channels/calls/callback/pbx-jkt/"
+    limit = int(REQUESTS_PER_ADDRESS.split("/")[0])
+    for n in range(limit):
+        answer = client.post(
+            url, form_data(phone=f"0813 3333 {n:04d}"), HTTP_X_FORWARDED_FOR="203.0.113.66"
+        )
+        assert answer.status_code == 201
+    flood = client.post(url, form_data(phone="0813 3333 9999"), HTTP_X_FORWARDED_FOR="203.0.113.66")
+    assert flood.status_code == 429
+    neighbour = client.post(
+        url, form_data(phone="0813 4444 0000"), HTTP_X_FORWARDED_FOR="198.51.100.20"
+    )
+    assert neighbour.status_code == 201
+    assert CallbackRequest.objects.count() == limit + 1
 
 
 def test_the_customer_waits_from_the_start_of_the_window_they_chose(cti):
