@@ -4,6 +4,7 @@ Embedded default: SQLite in WAL mode under LAYANI_DATA_DIR, Huey on SQLite, Chan
 in-memory layer, local-memory cache. Set DATABASE_URL (PostgreSQL) and REDIS_URL to scale out.
 """
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -227,6 +228,10 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # Behind reverse proxies: how many of them append to X-Forwarded-For in front of Layani, so
 # that per-visitor limits (sign-in lockout, callback form) count visitors, not the proxy.
 LAYANI_TRUSTED_PROXIES = int(os.environ.get("LAYANI_TRUSTED_PROXIES", "0"))
+# Where those proxies are (comma-separated networks); private and loopback ones by default.
+LAYANI_PROXY_NETWORKS = os.environ.get("LAYANI_PROXY_NETWORKS", "")
+for _network in filter(None, (part.strip() for part in LAYANI_PROXY_NETWORKS.split(","))):
+    ipaddress.ip_network(_network)  # a mistyped network stops start-up, not a sign-in
 AXES_CLIENT_IP_CALLABLE = "layani.core.client_address.client_address"
 RATELIMIT_IP_META_KEY = "layani.core.client_address.client_address"
 
