@@ -29,6 +29,12 @@ class Priority(models.IntegerChoices):
     URGENT = 4, _("Urgent")
 
 
+def tag_name(text: str) -> str:
+    """How a tag is stored and looked up: `  Kartu ATM ` → `kartu-atm` (tagging and every
+    tag filter use this, so a filter finds what was typed when tagging)."""
+    return "-".join(str(text).lower().split())
+
+
 class Tag(models.Model):
     """A label on conversations, stored lower-case (`refund`, `vip`, `kartu-hilang`)."""
 

@@ -42,6 +42,7 @@ from layani.conversations.models import (
     Priority,
     Tag,
     TimelineEvent,
+    tag_name,
 )
 from layani.conversations.recipients import reply_channels_of
 from layani.core.choices import Channel, Purpose
@@ -263,12 +264,9 @@ def _inbox_queryset(
         qs = qs.filter(branch_id=filters.branch_id)
     if filters.assignee_id is not None:
         qs = qs.filter(assignee_id=filters.assignee_id)
-    if filters.tag:
-        tag_id = (
-            Tag.objects.filter(name=filters.tag.strip().lower())
-            .values_list("pk", flat=True)
-            .first()
-        )
+    tag = tag_name(filters.tag)
+    if tag:
+        tag_id = Tag.objects.filter(name=tag).values_list("pk", flat=True).first()
         qs = qs.none() if tag_id is None else qs.filter(has_tag(tag_id))
     return qs
 

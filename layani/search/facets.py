@@ -17,6 +17,7 @@ scope, so a new arm there fails the test until it is added here.
 
 from dataclasses import dataclass
 
+from layani.conversations.models import tag_name
 from layani.conversations.queries import ConversationScope
 from layani.search.filters import ConversationFilters
 
@@ -91,6 +92,6 @@ def index_conditions(scope: ConversationScope, filters: ConversationFilters) -> 
     return IndexConditions(
         any_of=any_of,
         all_of=filter_conditions(filters),
-        tag=filters.tag.strip().lower(),
+        tag=tag_name(filters.tag),
         sees_nothing=scope.sees_nothing or any_of == (),
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from layani.conversations.models import Conversation
+from layani.conversations.models import Conversation, tag_name
 
 
 @dataclass(frozen=True)
@@ -35,5 +35,5 @@ def filter_conversations(
     if filters.branch_id is not None:
         qs = qs.filter(branch_id=filters.branch_id)
     if filters.tag.strip():
-        qs = qs.filter(tags__name=filters.tag.strip().lower())
+        qs = qs.filter(tags__name=tag_name(filters.tag))
     return qs

@@ -3,7 +3,6 @@
 Each change writes one timeline row with what it was before and after (STYLE rule 7).
 """
 
-import re
 from collections.abc import Iterable
 from enum import Enum
 from typing import Any
@@ -21,7 +20,7 @@ from layani.conversations.actions._common import (
     refresh_tag_ids,
     save,
 )
-from layani.conversations.models import Conversation, EventKind, Priority, Tag
+from layani.conversations.models import Conversation, EventKind, Priority, Tag, tag_name
 from layani.conversations.notify import CONVERSATION_UPDATED, conversation_event
 from layani.conversations.timeline import record_event
 from layani.core.choices import Purpose
@@ -32,7 +31,6 @@ from layani.staff.permissions import Capability, can
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
-_SPACES = re.compile(r"\s+")
 
 
 class Keep(Enum):
@@ -173,7 +171,7 @@ def change_priority(
 
 def normalise_tag(name: str) -> str:
     """`  Kartu Hilang ` → `kartu-hilang`."""
-    text = _SPACES.sub("-", str(name).strip().lower())
+    text = tag_name(name)
     if not text:
         raise InvalidInput(_("A tag cannot be empty."), code="required", field="tags")
     if len(text) > MAX_TAG_LENGTH:

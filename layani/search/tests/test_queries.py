@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from layani.conversations.actions import change_tags
 from layani.conversations.models import ConversationStatus
 from layani.conversations.queries import ConversationScope
 from layani.core.errors import InvalidInput
@@ -83,6 +84,15 @@ def test_filters_in_the_base_combine_with_the_text(conversation_with, branch, ot
         "tertelan", scope=ALL, filters=ConversationFilters(status=ConversationStatus.RESOLVED)
     ).hits
     assert [h.conversation.pk for h in hits] == [resolved.pk]
+
+
+def test_the_tag_filter_takes_the_tag_as_it_was_typed_when_tagging(conversation_with):
+    tagged = conversation_with("Kartu tertelan")
+    conversation_with("Kartu tertelan")
+    change_tags(tagged, add=["Kartu ATM"], actor=None)
+    for typed in ("Kartu ATM", "kartu-atm", " KARTU   atm "):
+        hits = search_conversations("tertelan", scope=ALL, filters=ConversationFilters(tag=typed))
+        assert [h.conversation.pk for h in hits.hits] == [tagged.pk], typed
 
 
 def test_an_empty_scope_runs_no_query(conversation_with, django_assert_num_queries):
