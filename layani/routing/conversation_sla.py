@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from layani.conversations.models import Conversation
+from layani.conversations.models import Conversation, ConversationStatus
 from layani.core.formatting import format_local
 from layani.routing.models import ConversationSla
 from layani.routing.sla_clock import TargetStatus
@@ -103,10 +103,13 @@ def conversation_sla_panel(conversation: Conversation, *, now: datetime) -> SlaP
         return None
     zone = conversation.branch.timezone if conversation.branch else settings.TIME_ZONE
     targets = sorted(view.targets, key=lambda t: ORDER.index(t.target))
+    # The clock also stands still once the conversation is resolved or closed; only a
+    # pending one is "paused while waiting on the customer".
+    paused = view.paused_since if conversation.status == ConversationStatus.PENDING else None
     return SlaPanel(
         policy_name=view.policy.name,
-        paused_since=view.paused_since,
-        paused_local=format_local(view.paused_since, zone) if view.paused_since else "",
+        paused_since=paused,
+        paused_local=format_local(paused, zone) if paused else "",
         targets=[_line(t, zone) for t in targets],
         next_responses=view.next_responses,
         next_response_breaches=view.next_response_breaches,

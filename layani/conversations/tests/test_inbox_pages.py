@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from layani.conversations.actions import (
     assign,
+    change_status,
     change_tags,
 )
 from layani.conversations.tests.pages import (
@@ -55,6 +56,25 @@ def test_inbox_lists_what_is_due_first_with_time_left_and_unread_markers(
     assert "Dana saya belum dikembalikan" in late_row
     assert "chip-email" in late_row and "badge-new" in late_row  # a new customer
     assert "unread-dot" not in row_html(html, soon)
+
+
+def test_resolved_and_closed_rows_say_when_they_ended_not_how_late_they_are(
+    signed_in, sari, customer, other_customer
+):
+    resolved = write(customer, "Dana saya belum dikembalikan", channel="email")
+    closed = write(other_customer, "Kartu saya tertelan ATM", channel="email")
+    due_in(resolved, -60 * 24 * 3)
+    due_in(closed, -60 * 24 * 3)
+    change_status(resolved, status="resolved", actor=sari)
+    change_status(closed, status="closed", actor=sari)
+
+    for conversation, words in ((resolved, "selesai"), (closed, "ditutup")):
+        conversation.refresh_from_db()
+        html = html_of(signed_in.get(inbox_url(view="unassigned", status=conversation.status)))
+        row = row_html(html, conversation)
+        assert 'data-due-state="done"' in row_tag(html, conversation)
+        assert re.search(rf"{words} \d+ mnt lalu", row), row
+        assert "terlambat" not in row
 
 
 def mark_read_by(user, conversation):

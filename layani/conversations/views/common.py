@@ -62,7 +62,7 @@ class DueTime:
 
     at: datetime
     text: str
-    state: str  # "overdue", "soon" or "later"
+    state: str  # "overdue", "soon" or "later"; "done" for a resolved or closed conversation
     local: str  # the moment itself, in the branch's zone
 
 
@@ -77,6 +77,18 @@ def _duration(delta: timedelta) -> str:
     # A plural form: the branch counter page shows the same words with ngettext, and one
     # catalogue entry cannot serve both a plain and a plural lookup.
     return ngettext("%(minutes)s min", "%(minutes)s min", minutes) % {"minutes": minutes}
+
+
+def ended_time(ended_at: datetime, now: datetime, closed: bool, zone: str | None = None) -> DueTime:
+    """A resolved or closed conversation's row: when it ended, not a due time (nothing is
+    due any more; "114 d late" in red would only bury the live work)."""
+    ago = _duration(max(now - ended_at, timedelta(0)))
+    if closed:
+        text = _("closed %(time)s ago") % {"time": ago}
+    else:
+        text = _("resolved %(time)s ago") % {"time": ago}
+    local = format_local(ended_at, zone or settings.TIME_ZONE)
+    return DueTime(at=ended_at, text=text, state="done", local=local)
 
 
 def due_time(due_at: datetime, now: datetime, zone: str | None = None) -> DueTime:

@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from layani.branches.queries import branches_for
+from layani.conversations.models import ACTIVE_STATUSES, ConversationStatus
 from layani.conversations.queries import INBOX_VIEWS, InboxFilters, InboxRow, scope_of
-from layani.conversations.views.common import DueTime, due_time, is_htmx, workspace_page
+from layani.conversations.views.common import DueTime, due_time, ended_time, is_htmx, workspace_page
 from layani.conversations.views.forms import INBOX_VIEW_LABELS, InboxFilterForm, SearchForm
 from layani.conversations.views.presence import presence_context
 from layani.conversations.workspace_queries import MAX_REFRESH_PAGES, inbox_pages
@@ -132,6 +133,11 @@ def rows_of(items: list[InboxRow]) -> list[Row]:
     for item in items:
         conversation = item.conversation
         zone = conversation.branch.timezone if conversation.branch else None
+        if conversation.status not in ACTIVE_STATUSES:
+            ended = conversation.closed_at or conversation.resolved_at or conversation.updated_at
+            closed = conversation.status == ConversationStatus.CLOSED
+            rows.append(Row(line=item, due=ended_time(ended, now, closed, zone), sla=None))
+            continue
         badge = badges.get(conversation.pk)
         due = due_time(badge.due_at if badge else conversation.due_at, now, zone)
         if badge is not None and badge.colour in _SLA_DUE_STATE:

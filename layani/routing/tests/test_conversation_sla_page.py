@@ -121,6 +121,19 @@ def test_met_targets_say_when_and_pending_pauses_the_clock(
     assert shown["next_response"] == ("running", "later", 110)
 
 
+def test_a_resolved_conversation_is_not_said_to_wait_on_the_customer(
+    clock, office_calendar, make_policy, signed_in, agent
+):
+    make_policy("Standar")
+    conversation = write(customer())
+    change_status(conversation, status="pending", actor=agent)
+    assert 'id="sla-paused"' in controls(signed_in, conversation)
+    change_status(conversation, status="resolved", actor=agent)
+    html = controls(signed_in, conversation)
+    assert 'id="sla-policy">Standar<' in html
+    assert 'id="sla-paused"' not in html and "waiting on the customer" not in html
+
+
 def test_no_policy_no_block(clock, signed_in):
     conversation = write(customer())
     assert 'id="conversation-sla"' not in page(signed_in, conversation)
