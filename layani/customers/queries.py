@@ -115,8 +115,10 @@ def customer_file(
     user: User, customer_id: int, *, timeline_cursor: str | None = None, timeline_limit: int = 30
 ) -> CustomerFile:
     customer = access_customer(user, customer_id)
+    # The rows are shown in words (`conversations.event_display`): the actor's staff name
+    # and a linked visit's ticket come with them.
     events = TimelineEvent.objects.filter(customer=customer).select_related(
-        "actor", "branch", "conversation"
+        "actor__staff", "branch", "conversation", "visit"
     )
     timeline = keyset_page(
         events,

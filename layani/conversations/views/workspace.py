@@ -16,13 +16,12 @@ from django.utils.translation import gettext as _
 
 from layani.channels.meta.window import composer_notice
 from layani.conversations.actions import TRANSITIONS
+from layani.conversations.event_display import actor_name, describe_event
 from layani.conversations.message_display import message_body as display_body
 from layani.conversations.models import (
     ACTIVE_STATUSES,
-    ROUTING_EVENT_KINDS,
     Conversation,
     ConversationStatus,
-    EventKind,
     Message,
     Priority,
     TimelineEvent,
@@ -53,50 +52,9 @@ PARTS = ("controls", "thread", "composer", "pinned", "side")
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_.+-]{1,150})")
 
 
-def _label(choices: Any, value: Any) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
-
-
-def describe_event(event: TimelineEvent) -> tuple[str, str]:
-    """What a timeline row of the thread says, and the reason given (if any)."""
-    d = event.details or {}
-    reason = str(d.get("reason", ""))
-    before, after = d.get("before"), d.get("after")
-    kind = event.kind
-    if kind == EventKind.STATUS_CHANGED and before and after:
-        text = f"{_label(ConversationStatus, before)} → {_label(ConversationStatus, after)}"
-        if d.get("reopened"):
-            text += " · " + _("the customer wrote again")
-        return text, reason
-    if kind == EventKind.PURPOSE_CHANGED and before and after:
-        return f"{_label(Purpose, before)} → {_label(Purpose, after)}", reason
-    if kind == EventKind.PRIORITY_CHANGED and before and after:
-        return f"{_label(Priority, before)} → {_label(Priority, after)}", reason
-    if kind == EventKind.ASSIGNED:
-        return event.summary or _("Unassigned"), reason
-    if kind in ROUTING_EVENT_KINDS:  # the decision in words (routing/routing_events.py)
-        return reason or event.summary, ""
-    if kind == EventKind.VISIT_LINKED:
-        if event.visit is None:
-            return _("Visit unlinked"), reason
-        return _("Ticket %(ticket)s") % {"ticket": event.visit.ticket_number}, reason
-    return event.summary, reason
-
-
 def message_body(message: Message) -> SafeString:
     """The message as the page shows it (`message_display`)."""
     return display_body(message)
-
-
-def actor_name(event: TimelineEvent) -> str:
-    actor = event.actor
-    if actor is None:
-        return ""
-    staff = getattr(actor, "staff", None)
-    return staff.display_name if staff is not None else actor.get_username()
 
 
 @dataclass

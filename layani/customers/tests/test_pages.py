@@ -3,7 +3,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from layani.branches.actions import check_in_visit
-from layani.conversations.actions import add_message, start_conversation
+from layani.conversations.actions import (
+    add_message,
+    change_purpose,
+    change_status,
+    start_conversation,
+)
 from layani.customers.actions import CustomerDetails, create_customer
 from layani.staff.models import Role
 
@@ -66,6 +71,25 @@ def test_customer_page_query_count_does_not_grow_with_history(
     # Only one page of the timeline is rendered; the rest loads on demand.
     assert response.content.decode().count('class="event ') == 30
     assert "hx-get" in response.content.decode()
+
+
+def test_the_timeline_reads_like_the_thread_labels_and_names_not_codes(
+    client, agent, customer, branch
+):
+    conversation = start_conversation(
+        customer=customer, channel="whatsapp", subject="Kartu", actor=agent, branch=branch
+    )
+    change_purpose(conversation, purpose="special_request", reason="Minta kartu baru", actor=agent)
+    change_status(conversation, status="resolved", actor=agent)
+    client.force_login(agent)
+    html = client.get(f"/customers/{customer.pk}/").content.decode()
+    timeline = html[html.index('id="timeline"') :]
+    assert "Rutin → Permintaan khusus" in timeline
+    assert "“Minta kartu baru”" in timeline
+    assert "Baru → Terselesaikan" in timeline
+    assert "special_request" not in timeline and "→ resolved" not in timeline
+    assert f"oleh {agent.staff.display_name}" in timeline
+    assert f"oleh {agent.username}<" not in timeline
 
 
 def test_older_timeline_loads_as_a_fragment(client, agent, customer, branch, service):

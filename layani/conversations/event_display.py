@@ -1,0 +1,57 @@
+"""What a timeline row says in words, wherever it is shown (the conversation's thread, the
+customer's file): labels instead of stored codes ("Keluhan → Permintaan khusus", not
+"complaint → special_request") and the staff member's name instead of a username."""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from layani.conversations.models import (
+    ROUTING_EVENT_KINDS,
+    ConversationStatus,
+    EventKind,
+    Priority,
+    TimelineEvent,
+)
+from layani.core.choices import Purpose
+
+
+def _label(choices: Any, value: Any) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def describe_event(event: TimelineEvent) -> tuple[str, str]:
+    """What a timeline row of the thread says, and the reason given (if any)."""
+    d = event.details or {}
+    reason = str(d.get("reason", ""))
+    before, after = d.get("before"), d.get("after")
+    kind = event.kind
+    if kind == EventKind.STATUS_CHANGED and before and after:
+        text = f"{_label(ConversationStatus, before)} → {_label(ConversationStatus, after)}"
+        if d.get("reopened"):
+            text += " · " + _("the customer wrote again")
+        return text, reason
+    if kind == EventKind.PURPOSE_CHANGED and before and after:
+        return f"{_label(Purpose, before)} → {_label(Purpose, after)}", reason
+    if kind == EventKind.PRIORITY_CHANGED and before and after:
+        return f"{_label(Priority, before)} → {_label(Priority, after)}", reason
+    if kind == EventKind.ASSIGNED:
+        return event.summary or _("Unassigned"), reason
+    if kind in ROUTING_EVENT_KINDS:  # the decision in words (routing/routing_events.py)
+        return reason or event.summary, ""
+    if kind == EventKind.VISIT_LINKED:
+        if event.visit is None:
+            return _("Visit unlinked"), reason
+        return _("Ticket %(ticket)s") % {"ticket": event.visit.ticket_number}, reason
+    return event.summary, reason
+
+
+def actor_name(event: TimelineEvent) -> str:
+    actor = event.actor
+    if actor is None:
+        return ""
+    staff = getattr(actor, "staff", None)
+    return staff.display_name if staff is not None else actor.get_username()
