@@ -191,10 +191,16 @@ class MessageOut(Schema):
 
 class NoteOut(MessageOut):
     mentioned: list[str]
+    # Named in the note but not told: they cannot see the conversation.
+    not_notified: list[str]
 
     @staticmethod
     def resolve_mentioned(obj: Any) -> list[str]:
         return [m.staff.user.get_username() for m in obj.mentions.select_related("staff__user")]
+
+    @staticmethod
+    def resolve_not_notified(obj: Any) -> list[str]:
+        return list((obj.meta or {}).get("not_notified", []))
 
 
 class EventOut(Schema):

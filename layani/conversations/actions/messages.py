@@ -172,17 +172,20 @@ def _mentioned_users(body_text: str, actor: Actor) -> list[User]:
 
 def add_note(conversation: Conversation, *, body_text: str, actor: Actor) -> Message:
     """An internal note, never sent to the customer. Each colleague @mentioned by username
-    who can see the conversation gets a mention (their notification, pushed live)."""
+    who can see the conversation gets a mention (their notification, pushed live); one who
+    cannot is not told, and the note says so (`meta["not_notified"]`), so its writer knows
+    the message did not reach them."""
     authorise(actor, conversation)
     clean_body(body_text)
     now = timezone.now()
     with transaction.atomic():
         locked = lock(conversation)
-        notified = [
-            user
-            for user in _mentioned_users(body_text, actor)
-            if can(user, Capability.VIEW_CONVERSATIONS) and can_see_conversation(user, locked)
-        ]
+        notified, unreachable = [], []
+        for user in _mentioned_users(body_text, actor):
+            if can(user, Capability.VIEW_CONVERSATIONS) and can_see_conversation(user, locked):
+                notified.append(user)
+            else:
+                unreachable.append(user)
         message = store_message(
             locked,
             direction=Direction.NOTE,
@@ -191,6 +194,9 @@ def add_note(conversation: Conversation, *, body_text: str, actor: Actor) -> Mes
             actor=actor,
             at=now,
             event_details={"mentions": [u.get_username() for u in notified]} if notified else None,
+            meta=(
+                {"not_notified": [u.get_username() for u in unreachable]} if unreachable else None
+            ),
         )
         mentions = [
             Mention.objects.create(

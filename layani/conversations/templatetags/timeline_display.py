@@ -22,3 +22,9 @@ def event_reason(event: TimelineEvent) -> str:
 @register.filter
 def event_by(event: TimelineEvent) -> str:
     return actor_name(event)
+
+
+@register.filter
+def mention_list(usernames: list[str]) -> str:
+    """["yudi", "rina"] → "@yudi, @rina"."""
+    return ", ".join(f"@{name}" for name in usernames)

@@ -197,6 +197,7 @@ def test_reply_note_and_their_errors(api, agent_x, agent_in, team_x, conversatio
     )
     assert note.status_code == 201, note.content
     assert note.json()["mentioned"] == [colleague.username]
+    assert note.json()["not_notified"] == []
     mine = api(colleague, "get", f"{URL}mentions?unseen=true").json()
     assert [m["conversation_id"] for m in mine["items"]] == [conversation.pk]
     assert Message.objects.filter(conversation=conversation).count() == 3

@@ -159,6 +159,21 @@ def test_internal_note_with_a_mention_notifies_the_colleague(signed_in, story, a
     assert 'value="note" id="mode-note" checked' in html_of(response)  # stays in note mode
 
 
+def test_a_note_says_who_was_not_notified_because_they_cannot_see_it(
+    signed_in, story, agent_in, team_y
+):
+    outsider = agent_in(team_y, name="Yudi Agen")
+    response = signed_in.post(
+        conversation_url(story, "compose"),
+        {"mode": "note", "body_text": f"@{outsider.username} tolong cek ya"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert not Mention.objects.exists()
+    thread = section(html_of(response), "thread")
+    assert f"Tidak diberi tahu: @{outsider.username} tidak dapat melihat" in thread
+
+
 def test_canned_reply_picker_inserts_the_filled_text(signed_in, sari, story, team_x, team_y):
     mine = CannedReply.objects.create(
         title="Dana kembali",

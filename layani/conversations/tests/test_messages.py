@@ -168,6 +168,8 @@ def test_a_note_mentions_colleagues_who_can_see_the_conversation(
     assert pushed["payload"]["conversation_id"] == conversation.pk
     event = TimelineEvent.objects.get(kind=EventKind.NOTE, message=note)
     assert event.details == {"mentions": ["rina"]}
+    # Yudi was named but cannot see it: not told, and the note says so to its readers.
+    assert note.meta == {"not_notified": ["yudi"]}
     assert not OutboxMessage.objects.exists()  # notes never leave
 
 
