@@ -39,6 +39,13 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     worker.kill()
 
+        # uvicorn handles SIGTERM itself and raises it again once it has stopped; with the
+        # default handler that ends the process at once, before `finally` could stop the
+        # worker (it went on running, orphaned). As an exit, the cleanup below runs.
+        def exit_on_signal(signum: int, _frame: Any) -> None:
+            raise SystemExit(128 + signum)
+
+        signal.signal(signal.SIGTERM, exit_on_signal)
         try:
             uvicorn.run(
                 settings.ASGI_APPLICATION.replace(".application", ":application"),
