@@ -51,6 +51,7 @@ def _customer() -> Any:
                 "tier": "gold",
                 "membership_number": "M-000777",
                 "whatsapp": "081298765432",
+                "email": "ratna@contoh.co.id",
                 "what_matters": WHAT_MATTERS,
                 "what_matters_tags": ["whatsapp", "prioritas"],
             }
@@ -131,6 +132,15 @@ def test_a_new_conversation_appears_live_and_the_agent_replies(
     expect(pinned.locator(".what-matters-text")).to_have_text(WHAT_MATTERS)
     assert pinned.bounding_box()["y"] < DESKTOP["height"] / 2, "what matters is on top"
     expect(page.locator("#compose-channel")).to_have_value("whatsapp")
+    # The 24-hour window notice belongs to the channel chosen: none for email.
+    window = page.locator("#messaging-window")
+    expect(window).to_be_visible()
+    expect(window).to_have_attribute("data-open", "true")
+    page.select_option("#compose-channel", "email")
+    expect(window).to_be_hidden()
+    page.select_option("#compose-channel", "whatsapp")
+    expect(window).to_be_visible()
+    expect(window).to_contain_text("WhatsApp")
 
     # r: reply; the text goes out through WhatsApp, the outbox records it, the thread shows it.
     page.keyboard.press("r")

@@ -215,11 +215,19 @@ def load_workspace(
         extra["lines"] = thread_lines(thread)
     if "composer" in ws.parts:
         me = staff_of(user)
+        # What the reply box says about each channel it can send through (the 24-hour
+        # window of Meta's channels): the notice follows the channel chosen in the box.
+        notices = {value: composer_notice(c, value) for value in thread.reply_channels}
+        chosen = ws.compose_state()["channel"]
         extra.update(
             reply_channels=[(value, Channel(value).label) for value in thread.reply_channels],
             canned_replies=list(canned_replies_for(user, team_id=c.team_id)),
             mentionable=mention_names([p for p in people if me is None or p.pk != me.pk]),
-            messaging_window=composer_notice(c, c.channel),
+            messaging_window=notices.get(chosen),
+            window_notices={
+                value: {"text": n.text, "open": n.is_open} if n else None
+                for value, n in notices.items()
+            },
         )
     if thread.customer is not None and ("pinned" in ws.parts or "side" in ws.parts):
         customer_id = thread.customer.customer.pk

@@ -102,7 +102,43 @@ def test_no_notice_for_channels_without_a_window(admin_user):
     client = Client()
     client.force_login(admin_user)
     html = client.get(reverse("inbox:conversation", args=[conversation.pk])).content.decode()
-    assert 'id="compose-form"' in html and 'id="messaging-window"' not in html
+    assert 'id="compose-form"' in html
+    notice = re.search(r'<p [^>]*id="messaging-window"[^>]*>', html)
+    assert notice is not None and " hidden" in notice.group(0)
+
+
+@pytest.mark.django_db
+def test_the_notice_and_the_label_follow_the_channel_the_reply_goes_through(admin_user):
+    customer = create_customer(
+        CustomerDetails.from_values({"full_name": "Siti", "whatsapp": "081234567890"}),
+        actor=None,
+    )
+    # Written on Instagram, but Siti can only be answered on WhatsApp (no Instagram id).
+    conversation = receive_inbound_message(
+        customer=customer,
+        channel="instagram",
+        body_text="Halo",
+        received_at=datetime.now(UTC) - timedelta(hours=1),
+        actor=None,
+    ).conversation
+    receive_inbound_message(
+        customer=customer,
+        channel="whatsapp",
+        body_text="Halo lagi",
+        received_at=datetime.now(UTC) - timedelta(days=3),
+        actor=None,
+    )
+    client = Client()
+    client.force_login(admin_user)
+    html = client.get(reverse("inbox:conversation", args=[conversation.pk])).content.decode()
+    options = re.findall(r'<option value="(\w+)"[^>]*>([^<]*)</option>', html)
+    channels = {value: label for value, label in options if value in ("whatsapp", "instagram")}
+    assert list(channels) == ["whatsapp"]
+    assert "sesuai" not in channels["whatsapp"]  # not "as the customer wrote": they did not
+    notice = composer(client, conversation.pk)
+    # WhatsApp's rule (a template outside the window), not Instagram's.
+    assert "template" in notice and "Instagram" not in notice
+    assert 'data-open="false"' in notice
 
 
 @pytest.mark.django_db

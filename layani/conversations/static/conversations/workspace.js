@@ -503,9 +503,24 @@
     hideMentions();
   }
 
+  // The window notice (Meta's 24 hours) of the channel chosen to send through.
+  function showWindowNotice(channel) {
+    var notice = document.getElementById("messaging-window");
+    var data = document.getElementById("window-notices");
+    if (!notice || !data) return;
+    var shown = JSON.parse(data.textContent)[channel];
+    notice.hidden = !shown;
+    if (!shown) return;
+    notice.textContent = shown.text;
+    notice.dataset.open = shown.open ? "true" : "false";
+    notice.classList.toggle("muted", shown.open);
+    notice.classList.toggle("notice", !shown.open);
+  }
+
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el.name === "mode" && el.closest("#composer")) setMode(el.value, false);
+    if (el.id === "compose-channel") showWindowNotice(el.value);
     if (el.id === "canned-picker" && el.value) {
       var url = el.dataset.url.replace(/\/0\/$/, "/" + el.value + "/");
       el.disabled = true;
