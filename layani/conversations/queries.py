@@ -47,7 +47,7 @@ from layani.conversations.models import (
 from layani.conversations.recipients import reply_channels_of
 from layani.core.choices import Channel, Purpose
 from layani.core.errors import InvalidInput, NotFound
-from layani.core.pagination import Page, decode_cursor, keyset_page
+from layani.core.pagination import Page, keyset_page
 from layani.customers.queries import CustomerFile, customer_file
 from layani.staff.models import Staff
 from layani.staff.permissions import Capability, can, staff_of
@@ -214,6 +214,9 @@ INBOX_COLUMNS = (
 )
 
 
+ENDED_STATUSES = (ConversationStatus.RESOLVED, ConversationStatus.CLOSED)
+
+
 def is_active_status() -> RawSQL:
     """`status IN ('new', 'open', 'pending')` with the values written out, exactly as the
     partial inbox indexes say: SQLite uses a partial index only when the query repeats its
@@ -294,7 +297,9 @@ def inbox(
     cursor: str | None = None,
     limit: int = 50,
 ) -> InboxPage:
-    """One page of conversations in `view`, what is due first (`due_at`, `id`).
+    """One page of conversations in `view`, what is due first (`due_at`, `id`); a list of
+    resolved or closed conversations, where nothing is due, the latest worked on first
+    (`updated_at`, `id`, descending: the index on status and updated_at).
 
     A fixed number of queries whatever the data: the scope (up to three small lookups),
     the page with its customer, assignee, team and branch joined and the preview and unread
@@ -325,12 +330,13 @@ def inbox(
             conversation_id=OuterRef("pk"), staff_id=scope.staff_id
         ).values("read_at")[:1]
         qs = qs.annotate(my_read_at=Subquery(my_read))
-    if cursor:
-        # The same bound as the cursor's (due_at, id) > (x, y), as a plain range on the
-        # leading column: PostgreSQL starts the index scan there instead of filtering every
-        # earlier row, so a late page costs what the first one does.
-        qs = qs.filter(due_at__gte=decode_cursor(cursor, 2)[0])
-    page = keyset_page(qs, fields=("due_at", "id"), cursor=cursor, limit=limit)
+    status = (filters or InboxFilters()).status
+    if status in ENDED_STATUSES:
+        page = keyset_page(
+            qs, fields=("updated_at", "id"), cursor=cursor, limit=limit, descending=True
+        )
+    else:
+        page = keyset_page(qs, fields=("due_at", "id"), cursor=cursor, limit=limit)
     tags = tags_of([c.pk for c in page.items])
     rows = []
     for conversation in page.items:

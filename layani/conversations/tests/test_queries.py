@@ -152,6 +152,26 @@ def test_keyset_pages_cover_the_inbox_once_in_order(people, world):
         inbox(admin, cursor="bm90IGEgY3Vyc29y")
 
 
+def test_resolved_and_closed_lists_show_the_latest_worked_on_first(people, world):
+    admin = people["admin"]
+    done = list(world.values())[:5]
+    for n, conversation in enumerate(done):
+        due_in(conversation, -100 + n)  # long overdue, the first most
+        change_status(conversation, status="resolved", actor=None)
+        Conversation.objects.filter(pk=conversation.pk).update(
+            updated_at=timezone.now() - timedelta(hours=10 - n)
+        )
+    expected = [c.pk for c in reversed(done)]  # the last resolved first
+    seen, cursor = [], None
+    while True:
+        page = inbox(admin, filters=InboxFilters(status="resolved"), cursor=cursor, limit=2)
+        seen += ids(page)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == expected
+
+
 def test_filters_by_purpose_priority_tag_and_bad_values(people, world):
     admin = people["admin"]
     change_tags(world["pool"], add=["Kartu Hilang"], actor=None)
