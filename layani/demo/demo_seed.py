@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from layani.demo import catalogue
 from layani.demo.business import Business, create_branches_and_services
+from layani.demo.demo_canned import create_canned_replies
 from layani.demo.demo_conversations import ConversationGenerator
 from layani.demo.demo_customers import CustomerGenerator, Window
 from layani.demo.demo_routing import DemoRouting, create_routing_config, run_demo_routing
@@ -46,6 +47,7 @@ def create_base(rng: random.Random) -> tuple[Business, Roster]:
     with transaction.atomic():
         business = create_branches_and_services()
         roster = create_roster(business, rng)
+        create_canned_replies(business)
     return business, roster
 
 

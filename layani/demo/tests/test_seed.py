@@ -22,6 +22,7 @@ from layani.branches.models import (
     VisitStatus,
     WaitEstimate,
 )
+from layani.conversations.canned import render_canned_reply
 from layani.conversations.models import (
     Conversation,
     ConversationRead,
@@ -29,7 +30,7 @@ from layani.conversations.models import (
     Message,
     TimelineEvent,
 )
-from layani.conversations.queries import inbox, scope_of
+from layani.conversations.queries import canned_replies_for, inbox, scope_of
 from layani.core.choices import Purpose
 from layani.customers.identities import normalise_name
 from layani.customers.models import Customer, CustomerIdentity, IdentityKind
@@ -174,6 +175,26 @@ class TestDemoBusiness:
         assert ConversationRead.objects.exists()
         # As the scripts go: opening and reply, often a note, a follow-up and a closing.
         assert 2.5 <= Message.objects.count() / Conversation.objects.count() <= 4.5
+
+    def test_tag_ids_on_the_rows_match_the_tags_table(self, demo: str) -> None:
+        through: dict[int, list[int]] = {}
+        for conversation_id, tag_id in Conversation.tags.through.objects.values_list(
+            "conversation_id", "tag_id"
+        ):
+            through.setdefault(conversation_id, []).append(tag_id)
+        rows = dict(Conversation.objects.values_list("pk", "tag_ids"))
+        assert through
+        assert {pk: ids for pk, ids in rows.items() if ids} == {
+            pk: sorted(ids) for pk, ids in through.items()
+        }
+
+    def test_agents_have_canned_replies_that_fill_in(self, demo: str) -> None:
+        agent = User.objects.get(username="agent")
+        replies = {r.shortcut: r for r in canned_replies_for(agent)}
+        assert {"salam", "cek", "penutup", "hello-en"} <= set(replies)
+        conversation = inbox(agent, view="mine").items[0].conversation
+        text = render_canned_reply(replies["cek"], conversation, agent=agent.staff)
+        assert conversation.reference in text and "{" not in text
 
     def test_search_index_covers_the_history(self, demo: str) -> None:
         admin = User.objects.get(username="admin")
