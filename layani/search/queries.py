@@ -29,6 +29,7 @@ JIT compilation is turned off for the statement: the generic estimates
 of the branches that do not run are high enough to trigger it, and it costs 100-200 ms.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -123,7 +124,8 @@ def search_conversations(
 ) -> ConversationResults:
     """Conversations inside `scope` passing `filters` with a message, note or subject
     matching every term of `text`, best match first, `limit` per page. Two queries,
-    whatever the data."""
+    whatever the data. A conversation's reference (`L-12345`) finds that conversation
+    when the person may see it (one query more)."""
     if limit < 1 or limit > MAX_LIMIT:
         raise InvalidInput(
             _("Page size must be between 1 and %(max)s.") % {"max": MAX_LIMIT},
@@ -131,12 +133,15 @@ def search_conversations(
             field="limit",
         )
     query = parse_search_text(text)
+    filters = filters or ConversationFilters()
+    by_reference = _conversation_by_reference(text, scope, filters) if not cursor else None
+    if by_reference is not None:
+        return ConversationResults(hits=[by_reference], next_cursor=None)
     offset = 0
     if cursor:
         (offset,) = decode_cursor(cursor, 1)
         if not isinstance(offset, int) or offset < 0 or offset > CANDIDATE_LIMIT:
             raise InvalidInput(_("Invalid cursor."), code="invalid_cursor", field="cursor")
-    filters = filters or ConversationFilters()
     conditions = index_conditions(scope, filters)
     if not query.terms or conditions.sees_nothing:
         return ConversationResults(hits=[], next_cursor=None)
@@ -183,6 +188,34 @@ def search_conversations(
         )
     next_cursor = encode_cursor([offset + limit]) if has_more else None
     return ConversationResults(hits=hits, next_cursor=next_cursor)
+
+
+# A conversation's reference as agents and customers write it: L-12345, #L-12345, l12345.
+_REFERENCE = re.compile(r"^\s*\[?#?L-?(\d{1,12})\]?\s*$", re.IGNORECASE)
+
+
+def _conversation_by_reference(
+    text: str, scope: ConversationScope, filters: ConversationFilters
+) -> ConversationHit | None:
+    """The conversation a reference names, when it is in the scope and the filters (one
+    query); otherwise None and the text is searched as words."""
+    match = _REFERENCE.match(text)
+    if match is None:
+        return None
+    base = filter_conversations(conversations_for(None, scope), filters)
+    conversation = (
+        base.filter(pk=int(match.group(1))).select_related("customer", "assignee", "branch").first()
+    )
+    if conversation is None:
+        return None
+    return ConversationHit(
+        conversation=conversation,
+        kind=DocumentKind.SUBJECT,
+        message_id=None,
+        snippet=conversation.subject,
+        highlights=[],
+        rank=1.0,
+    )
 
 
 # --- Customers --------------------------------------------------------------------------------

@@ -95,6 +95,18 @@ def test_the_tag_filter_takes_the_tag_as_it_was_typed_when_tagging(conversation_
         assert [h.conversation.pk for h in hits.hits] == [tagged.pk], typed
 
 
+def test_a_reference_finds_its_conversation_within_the_scope(conversation_with, branch):
+    wanted = conversation_with("Kartu tertelan", branch=branch)
+    conversation_with("Kartu tertelan")
+    for typed in (f"L-{wanted.pk}", f"#l{wanted.pk}", f"[#L-{wanted.pk}]"):
+        hits = search_conversations(typed, scope=ALL).hits
+        assert [h.conversation.pk for h in hits] == [wanted.pk], typed
+    elsewhere = ConversationScope(branch_ids=(branch.pk + 1000,))
+    assert search_conversations(f"L-{wanted.pk}", scope=elsewhere).hits == []
+    resolved_only = ConversationFilters(status=ConversationStatus.RESOLVED)
+    assert search_conversations(f"L-{wanted.pk}", scope=ALL, filters=resolved_only).hits == []
+
+
 def test_an_empty_scope_runs_no_query(conversation_with, django_assert_num_queries):
     conversation_with("Kartu tertelan")
     with django_assert_num_queries(0):
