@@ -2,7 +2,7 @@
 SLA colours, the agent's status, and query counts that do not grow with the data."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -209,6 +209,23 @@ def test_an_sla_policy_names_its_target_and_colours_the_row(signed_in, customer)
     row = row_html(html_of(signed_in.get(inbox_url(view="unassigned"))), conversation)
     assert 'data-sla-target="first_response"' in row
     assert "due-soon" in row  # within the policy's warning time: amber
+
+
+def test_a_pending_rows_paused_sla_does_not_hide_when_to_look_again(signed_in, sari, customer):
+    from layani.routing.models import SlaPolicy
+
+    SlaPolicy.objects.create(name="Standar", first_response_minutes=30, resolution_minutes=600)
+    conversation = write(customer, "Saldo saya terpotong dua kali")
+    change_status(conversation, status="pending", actor=sari)
+    conversation.refresh_from_db()
+    html = html_of(signed_in.get(inbox_url(view="unassigned")))
+    row = row_html(html, conversation)
+    # The paused clock's "time left" moves with now; the row shows, as it sorts by, its
+    # stored due time.
+    assert "data-sla-target" not in row
+    shown = re.search(r'<time datetime="([^"]+)"', row)
+    assert shown is not None
+    assert datetime.fromisoformat(shown.group(1)) == conversation.due_at
 
 
 def test_an_agent_goes_online_from_the_inbox_and_the_change_is_recorded(signed_in, sari):

@@ -24,6 +24,7 @@ from layani.conversations.views.presence import presence_context
 from layani.conversations.workspace_queries import MAX_REFRESH_PAGES, inbox_pages
 from layani.core.errors import InvalidInput, PermissionDenied
 from layani.customers.queries import customers_for
+from layani.routing.sla_clock import TargetStatus
 from layani.routing.sla_queries import SlaBadge, sla_badges
 from layani.search import queries as search
 from layani.search.filters import ConversationFilters
@@ -139,6 +140,10 @@ def rows_of(items: list[InboxRow]) -> list[Row]:
             rows.append(Row(line=item, due=ended_time(ended, now, closed, zone), sla=None))
             continue
         badge = badges.get(conversation.pk)
+        if badge is not None and badge.status == TargetStatus.PAUSED:
+            # The clock stands still while the customer is awaited: its "time left" moves
+            # with now, so the row shows (and sorts by) when to look again instead.
+            badge = None
         due = due_time(badge.due_at if badge else conversation.due_at, now, zone)
         if badge is not None and badge.colour in _SLA_DUE_STATE:
             due = replace(due, state=_SLA_DUE_STATE[badge.colour])
