@@ -22,7 +22,7 @@ from layani.channels.events import CustomEvent, Event, IncomingMessage, Sender
 from layani.channels.models import ChannelAccount, InboundRecord
 from layani.channels.registry import register_adapter, register_handler
 from layani.channels.webchat.models import WebchatVisitor
-from layani.channels.webchat.visitors import widget_message
+from layani.channels.webchat.visitors import widget_groups, widget_message
 from layani.conversations.actions import receive_inbound_message
 from layani.core.errors import Conflict, InvalidInput
 from layani.core.events import publish_now
@@ -127,15 +127,9 @@ class WebchatAdapter:
         ]
 
     def send(self, account: ChannelAccount, message: Any) -> str:
-        """Push the reply to the customer's open widgets on this account."""
-        groups = [
-            f"webchat-visitor-{pk}"
-            for pk in WebchatVisitor.objects.filter(
-                account=account, customer_id=message.conversation.customer_id
-            ).values_list("pk", flat=True)
-        ]
+        """Push the reply to the open widgets of the visitors who wrote in this chat."""
         payload = widget_message(message)
-        for group in groups:
+        for group in widget_groups(message.conversation):
             publish_now(group, "message", payload)
         return f"webchat:{message.pk}"
 

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from layani.channels.models import ChannelAccount
 from layani.channels.webchat import visitors
 from layani.channels.webchat.access import origin_allowed, origin_of
-from layani.channels.webchat.models import WebchatVisitor
 from layani.channels.webchat.strings import widget_strings
 from layani.conversations.queries import access_conversation
 from layani.core.errors import InvalidInput, LayaniError
@@ -114,9 +113,6 @@ def agent_typing(request: HttpRequest, conversation_id: int) -> HttpResponse:
         conversation = access_conversation(request.user, conversation_id)
     except LayaniError as exc:
         return _error(exc.status, exc.code, exc.message)
-    visitors_of = WebchatVisitor.objects.filter(
-        account_id=conversation.channel_account_id, customer=conversation.customer
-    )
-    for pk in visitors_of.values_list("pk", flat=True):
-        publish_now(f"webchat-visitor-{pk}", "typing", {})
+    for group in visitors.widget_groups(conversation):
+        publish_now(group, "typing", {})
     return HttpResponse(status=204)

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -111,31 +112,72 @@ def store_offline_form(visitor: WebchatVisitor, contact: Contact, text: str) -> 
     store_raw(visitor.account, f"offline:{body['client_id']}", json.dumps(body).encode())
 
 
+def _written_by(visitor: WebchatVisitor) -> Q:
+    """The messages this visitor typed into their widget."""
+    return Q(direction=Direction.INBOUND, meta__webchat_visitor=visitor.public_id)
+
+
 def latest_conversation(visitor: WebchatVisitor) -> Conversation | None:
-    """The visitor's latest chat on this account; reads the visitor's customer afresh (the
-    worker links it while a socket holds an older copy of the row)."""
+    """The visitor's latest chat on this account: a conversation of their customer that
+    they wrote in. Reads the visitor's customer afresh (the worker links it while a socket
+    holds an older copy of the row).
+
+    A contact typed into the widget proves nothing: a visitor who gives an existing
+    customer's email writes into that customer's file (so the agent sees the whole person),
+    but their widget shows only the chats they wrote in themselves, never the customer's
+    other conversations."""
+    own = Message.objects.filter(_written_by(visitor), conversation_id=OuterRef("pk"))
     return (
         Conversation.objects.filter(
             customer_id__in=WebchatVisitor.objects.filter(pk=visitor.pk).values("customer_id"),
             channel_account_id=visitor.account_id,
         )
+        .filter(Exists(own))
         .order_by("-pk")
         .first()
     )
 
 
 def history(visitor: WebchatVisitor) -> list[dict[str, Any]]:
-    """The visitor's latest chat as the widget shows it (two queries)."""
+    """The visitor's latest chat as the widget shows it (two queries): what they wrote, and
+    the answers from their first message on (not what others wrote in it before)."""
     conversation = latest_conversation(visitor)
     if conversation is None:
         return []
+    first = (
+        Message.objects.filter(_written_by(visitor), conversation=conversation)
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
     rows = (
         Message.objects.filter(conversation=conversation)
-        .filter(direction__in=[Direction.INBOUND, Direction.OUTBOUND])
+        .filter(
+            _written_by(visitor) | Q(direction=Direction.OUTBOUND, created_at__gte=Subquery(first))
+        )
         .select_related("author")
         .order_by("-created_at", "-pk")[:HISTORY_LIMIT]
     )
     return [widget_message(m) for m in reversed(list(rows))]
+
+
+def widget_groups(conversation: Conversation) -> list[str]:
+    """The realtime groups of the open widgets an answer in `conversation` goes to: the
+    visitors who wrote in it, still linked to its customer (two queries)."""
+    writers = {
+        str(public_id)
+        for public_id in Message.objects.filter(
+            conversation=conversation, direction=Direction.INBOUND
+        ).values_list("meta__webchat_visitor", flat=True)
+        if public_id
+    }
+    if not writers or conversation.customer_id is None:
+        return []
+    visitors = WebchatVisitor.objects.filter(
+        account_id=conversation.channel_account_id,
+        customer_id=conversation.customer_id,
+        public_id__in=writers,
+    )
+    return [f"webchat-visitor-{pk}" for pk in visitors.values_list("pk", flat=True)]
 
 
 def widget_message(message: Message) -> dict[str, Any]:

@@ -1,0 +1,55 @@
+"""A contact typed into the widget proves nothing: whoever gives an existing customer's
+email writes into that customer's file, but never sees, nor receives, what others wrote."""
+
+from typing import Any
+
+import pytest
+
+from layani.channels.models import ChannelAccount
+from layani.channels.webchat.models import WebchatVisitor
+from layani.channels.webchat.visitors import history, widget_groups
+from layani.conversations.actions import receive_inbound_message, reply
+from layani.customers.actions import CustomerDetails, create_customer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def account(db: Any) -> ChannelAccount:
+    return ChannelAccount.objects.create(kind="webchat", name="Toko", key="toko-privasi")
+
+
+def write(visitor: WebchatVisitor, text: str, n: int) -> Any:
+    return receive_inbound_message(
+        customer=visitor.customer,
+        channel="webchat",
+        body_text=text,
+        external_id=f"webchat:{visitor.public_id}:{n}",
+        channel_account_id=visitor.account_id,
+        meta={"webchat_visitor": visitor.public_id, "webchat_client_id": str(n)},
+        actor=None,
+    ).conversation
+
+
+def texts(visitor: WebchatVisitor) -> list[str]:
+    return [m["text"] for m in history(visitor)]
+
+
+def test_a_visitor_giving_someone_elses_email_sees_none_of_their_chat(account, agent):
+    dewi = create_customer(
+        CustomerDetails.from_values({"full_name": "Dewi", "email": "dewi@contoh.co.id"}),
+        actor=None,
+    )
+    real = WebchatVisitor.objects.create(account=account, customer=dewi)
+    chat = write(real, "Bunga deposito saya berapa?", 1)
+    reply(chat, body_text="Bu Dewi, bunga deposito Anda 4,5%.", actor=agent)
+    assert texts(real) == ["Bunga deposito saya berapa?", "Bu Dewi, bunga deposito Anda 4,5%."]
+
+    # Someone else types Dewi's email into another browser: linked to her file ...
+    stranger = WebchatVisitor.objects.create(account=account, customer=dewi)
+    assert texts(stranger) == []  # ... but shown nothing of hers
+    assert widget_groups(chat) == [real.group]  # and answers go to her widget only
+
+    write(stranger, "halo", 2)
+    assert texts(stranger) == ["halo"]  # not her question, not the earlier answer
+    assert "Bunga deposito saya berapa?" in texts(real)
