@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from layani.channels.models import AccountKind, ChannelAccount
 from layani.channels.phone.callbacks import CallbackDetails, request_callback, window_text
@@ -31,6 +31,9 @@ def _number_key(phone: str) -> str:
 
 
 def _too_many(request: HttpRequest, account: ChannelAccount, phone: str) -> bool:
+    """Every form sent counts for the address; only the requests taken count for the
+    number (`_count_for_number`), so a customer who corrects a refused window three times
+    is not locked out of the fourth, valid one."""
     by_address = is_ratelimited(
         request,
         group=f"callback-form:{account.pk}",
@@ -38,14 +41,23 @@ def _too_many(request: HttpRequest, account: ChannelAccount, phone: str) -> bool
         rate=REQUESTS_PER_ADDRESS,
         increment=True,
     )
-    by_number = is_ratelimited(
+    return by_address or _number_limited(request, account, phone, count=False)
+
+
+def _number_limited(
+    request: HttpRequest, account: ChannelAccount, phone: str, *, count: bool
+) -> bool:
+    """Whether the number has had its requests this hour; `count`: record one more."""
+    usage = get_usage(
         request,
         group=f"callback-number:{account.pk}",
         key=lambda _group, _request: _number_key(phone),
         rate=REQUESTS_PER_NUMBER,
-        increment=True,
+        increment=count,
     )
-    return by_address or by_number
+    if usage is None:  # rate limiting switched off
+        return False
+    return bool(usage["should_limit"] if count else usage["count"] >= usage["limit"])
 
 
 @require_http_methods(["GET", "POST"])
@@ -91,6 +103,7 @@ def callback_form(request: HttpRequest, key: str) -> HttpResponse:
             except InvalidInput as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
+                _number_limited(request, account, data["phone"], count=True)
                 return render(
                     request,
                     "phone/callback_done.html",

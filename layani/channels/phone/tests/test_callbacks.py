@@ -85,6 +85,17 @@ def test_a_window_that_ends_before_it_starts_is_refused(cti):
     assert not CallbackRequest.objects.exists()
 
 
+def test_refused_corrections_do_not_use_up_the_numbers_requests(cti):
+    client = Client()
+    url = "/channels/calls/callback/pbx-jkt/"
+    for _ in range(3):  # a window the wrong way round, three times: refused, nothing taken
+        data = form_data()
+        data["window_start"], data["window_end"] = data["window_end"], data["window_start"]
+        assert client.post(url, data).status_code == 422
+    assert client.post(url, form_data()).status_code == 201
+    assert CallbackRequest.objects.count() == 1
+
+
 def test_an_unknown_form_address_is_404(cti):
     assert Client().get("/channels/calls/callback/nope/").status_code == 404
 
