@@ -201,6 +201,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Set by `layani serve` for its worker: where the server takes the worker's realtime
+    # events (`core.relay`), since this layer lives in the server's memory.
+    LAYANI_REALTIME_RELAY = os.environ.get("LAYANI_REALTIME_RELAY", "")
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "layani",

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from layani.config.api import api
+from layani.core import relay
 from layani.core.health import healthz
 
 admin.site.site_header = "Layani"
@@ -22,4 +23,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
+    path("internal/realtime/", relay.receive, name="realtime-relay"),
 ]

@@ -13,6 +13,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from layani.core.publisher import run_on_publisher
+from layani.core.relay import relay, relay_url
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,9 @@ def publish_now(group: str, event_type: str, payload: dict[str, Any]) -> None:
     if layer is None:
         return
     message = {"type": "layani.event", "event": event_type, "payload": payload}
+    if _relayed(layer):
+        relay([(group, message)])
+        return
     if _outside_a_server(layer):
         run_on_publisher(layer.group_send(group, message))
     else:
@@ -44,6 +48,9 @@ def publish_all_now(events: list[tuple[str, str, dict[str, Any]]]) -> None:
     for group, event_type, payload in events:
         by_group.setdefault(group, []).append({"event": event_type, "payload": payload})
     messages = [(group, _message(items)) for group, items in by_group.items()]
+    if _relayed(layer):
+        relay(messages)
+        return
     if not _outside_a_server(layer):
         for group, message in messages:
             async_to_sync(layer.group_send)(group, message)
@@ -68,6 +75,16 @@ def _message(items: list[dict[str, Any]]) -> dict[str, Any]:
     if len(items) == 1:
         return {"type": "layani.event", **items[0]}
     return {"type": "layani.events", "events": items}
+
+
+def _relayed(layer: Any) -> bool:
+    """Embedded, in `layani serve`'s worker: the layer in this process's memory reaches no
+    browser, so the events go to the server (`core.relay`)."""
+    return (
+        bool(relay_url())
+        and type(layer).__name__ == "InMemoryChannelLayer"
+        and getattr(SyncToAsync.threadlocal, "main_event_loop", None) is None
+    )
 
 
 def _outside_a_server(layer: Any) -> bool:

@@ -5,6 +5,7 @@ This is the embedded, one-machine way to run Layani. At scale run the pieces sep
 workers on as many machines as needed.
 """
 
+import os
 import signal
 import subprocess
 import sys
@@ -28,7 +29,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, host: str, port: int, no_worker: bool, **options: Any) -> None:
         worker: subprocess.Popen[bytes] | None = None
         if not no_worker:
-            worker = subprocess.Popen([sys.executable, "-m", "layani", "run_huey", "--quiet"])
+            env = dict(os.environ)
+            if not getattr(settings, "REDIS_URL", ""):
+                # Embedded: the worker's realtime events reach browsers through this server.
+                near = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+                env["LAYANI_REALTIME_RELAY"] = f"http://{near}:{port}/internal/realtime/"
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "layani", "run_huey", "--quiet"], env=env
+            )
             self.stdout.write(f"Background worker started (pid {worker.pid}).")
 
         def stop_worker(*_args: Any) -> None:
