@@ -31,6 +31,11 @@ AGENT_STATUS_EVENT = "agent.status"
 MAX_REASON_LENGTH = 500
 
 
+# Every agent's status changes, for listeners of no one team (a web chat account without a
+# team: anyone online can answer it).
+ALL_PRESENCE_GROUP = "presence-all"
+
+
 def team_presence_group(team_id: int) -> str:
     """Realtime group of a team's presence board."""
     return f"presence-team-{team_id}"
@@ -148,6 +153,7 @@ def set_agent_status(staff: Staff, *, status: str, reason: str = "", actor: Acto
         }
         for team_id in team_ids:
             publish_on_commit(team_presence_group(team_id), AGENT_STATUS_EVENT, payload)
+        publish_on_commit(ALL_PRESENCE_GROUP, AGENT_STATUS_EVENT, payload)
         if status == AgentStatus.ONLINE:
             from layani.routing.assignment_tasks import assign_waiting_in_teams
 

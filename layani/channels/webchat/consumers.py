@@ -25,7 +25,11 @@ from layani.conversations.notify import audience_groups
 from layani.core.consumers import HearsEventBatches
 from layani.core.errors import InvalidInput
 from layani.core.events import publish_now
-from layani.routing.agent_status import AGENT_STATUS_EVENT, team_presence_group
+from layani.routing.agent_status import (
+    AGENT_STATUS_EVENT,
+    ALL_PRESENCE_GROUP,
+    team_presence_group,
+)
 
 TYPING_EVENT = "conversation.typing"
 TYPING_EVERY = 2.0  # seconds between two typing signals passed on
@@ -69,6 +73,8 @@ class WebchatConsumer(HearsEventBatches, AsyncJsonWebsocketConsumer):
         self.groups_joined.append(self.visitor.group)
         if self.account.team_id is not None:
             self.groups_joined.append(team_presence_group(self.account.team_id))
+        else:  # any agent online answers an account without a team (`availability`)
+            self.groups_joined.append(ALL_PRESENCE_GROUP)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.send_json(welcome)

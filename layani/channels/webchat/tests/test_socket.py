@@ -215,6 +215,22 @@ def test_the_widget_knows_when_an_agent_of_the_team_comes_online(chat_account, a
     assert async_to_sync(scenario)() == (False, {"type": "availability", "online": True}, True)
 
 
+def test_a_widget_of_an_account_without_a_team_hears_any_agent_come_online(chat_account, agent):
+    assert chat_account.team_id is None
+    staff = Staff.objects.get(user=agent)
+
+    async def scenario() -> tuple[bool, dict[str, Any]]:
+        ws = socket()
+        await ws.connect()
+        first = (await ws.receive_json_from())["online"]
+        await db(set_agent_status, staff, status="online", actor=agent)
+        change = await receive_until(ws, "availability")
+        await ws.disconnect()
+        return first, change
+
+    assert async_to_sync(scenario)() == (False, {"type": "availability", "online": True})
+
+
 def test_the_history_reads_in_two_queries_whatever_its_length(
     chat_account, agent, django_assert_max_num_queries
 ):
