@@ -96,6 +96,12 @@ def test_refused_corrections_do_not_use_up_the_numbers_requests(cti):
     assert CallbackRequest.objects.count() == 1
 
 
+def test_the_form_speaks_for_the_business_not_the_accounts_internal_name(cti):
+    page = Client().get("/channels/calls/callback/pbx-jkt/").content.decode()
+    assert "kapan sebaiknya kami menelepon Anda" in page
+    assert cti.name not in page
+
+
 def test_an_unknown_form_address_is_404(cti):
     assert Client().get("/channels/calls/callback/nope/").status_code == 404
 
