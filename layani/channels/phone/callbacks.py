@@ -51,6 +51,7 @@ MAX_WINDOW = timedelta(days=14)
 MIN_WINDOW = timedelta(minutes=15)
 CONFIRMATION = "callback_confirmation"
 REMINDER = "callback_reminder"
+REMIND_AHEAD = timedelta(minutes=15)
 # Confirmations and reminders are text: SMS to the number the customer gave.
 NOTICE_CHANNEL = Channel.SMS
 
@@ -159,7 +160,11 @@ def request_callback(
             waiting_from=details.window_start,
         )
         request.conversation = inbound.conversation
-        request.save(update_fields=["conversation"])
+        # A window that starts within REMIND_AHEAD (a missed call: from now) needs no
+        # reminder: the confirmation sent now already says we will call in it.
+        if request.window_start <= now + REMIND_AHEAD:
+            request.reminded_at = now
+        request.save(update_fields=["conversation", "reminded_at"])
         with translation.override(customer.language or "id"):
             confirmation = _(
                 "Thank you. We will call you back at %(phone)s between %(window)s "

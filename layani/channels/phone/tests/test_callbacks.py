@@ -157,6 +157,16 @@ def test_the_reminder_goes_once_when_the_window_starts(cti):
     assert reminder.meta == {"automatic": "callback_reminder"}
 
 
+def test_a_window_starting_now_gets_the_confirmation_and_no_second_message(cti):
+    now = timezone.now()
+    callback = request_callback(
+        details(window_start=now, window_end=now + timedelta(hours=2)), account=cti
+    )
+    assert remind_due_callbacks(now=now + timedelta(minutes=1)) == 0
+    bodies = list(OutboxMessage.objects.filter(message__conversation=callback.conversation))
+    assert len(bodies) == 1  # the confirmation says we will call in the window: enough
+
+
 def test_an_outgoing_call_to_the_number_counts_as_an_attempt(cti, post_cti, ringing_agent):
     callback = request_callback(details(), account=cti)
     outgoing = {"direction": "outbound", "caller": "201", "callee": "0812-1111-2222"}
