@@ -32,8 +32,8 @@ def _number_key(phone: str) -> str:
 
 def _too_many(request: HttpRequest, account: ChannelAccount, phone: str) -> bool:
     """Every form sent counts for the address; only the requests taken count for the
-    number (`_count_for_number`), so a customer who corrects a refused window three times
-    is not locked out of the fourth, valid one."""
+    number (`_number_limited`, counted once a request is taken), so a customer who
+    corrects a refused window three times is not locked out of the fourth, valid one."""
     by_address = is_ratelimited(
         request,
         group=f"callback-form:{account.pk}",

@@ -129,7 +129,8 @@ def rows_of(items: list[InboxRow]) -> list[Row]:
     """Rows with their due time; under an SLA policy, the most urgent SLA target decides
     the colour (its warning time comes from the policy) and is named on the row."""
     now = timezone.now()
-    badges = sla_badges([item.conversation for item in items], now=now)
+    active = [item.conversation for item in items if item.conversation.status in ACTIVE_STATUSES]
+    badges = sla_badges(active, now=now)  # nothing is due on a resolved or closed one
     rows = []
     for item in items:
         conversation = item.conversation
