@@ -19,7 +19,7 @@ raises NotFound (404), never PermissionDenied, so ids cannot be probed.
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -87,29 +87,42 @@ class ConversationScope:
             condition |= Q(assignee__isnull=True, team__isnull=True)
         return condition
 
+    def covers(self, conversation: Conversation) -> bool:
+        """Whether `conversation` is inside this scope: `condition()` tested in Python, on
+        the conversation's assignee, team and branch."""
+        if self.sees_nothing:
+            return False
+        if self.sees_all:
+            return True
+        assignee, team = conversation.assignee_id, conversation.team_id
+        return (
+            (assignee is not None and assignee == self.staff_id)
+            or team in self.team_ids
+            or conversation.branch_id in self.branch_ids
+            or assignee in self.supervised_staff_ids
+            or (self.sees_pool and assignee is None and team is None)
+        )
 
-def scope_of(user: User | None) -> ConversationScope:
+
+def _unscoped(user: User | None) -> ConversationScope | None:
+    """The scope of someone who sees everything or nothing; None for everyone else, whose
+    scope comes from their teams and branches."""
     if user is None or not can(user, Capability.VIEW_CONVERSATIONS):
         return ConversationScope(sees_nothing=True)
     if can(user, Capability.VIEW_ALL_CONVERSATIONS):
         return ConversationScope(sees_all=True, staff_id=getattr(staff_of(user), "pk", None))
-    staff = staff_of(user)
-    if staff is None:
+    if staff_of(user) is None:
         return ConversationScope(sees_nothing=True)
-    team_ids = tuple(
-        Staff.teams.through.objects.filter(staff_id=staff.pk).values_list("team_id", flat=True)
-    )
-    branch_ids = tuple(
-        Staff.branches.through.objects.filter(staff_id=staff.pk).values_list("branch_id", flat=True)
-    )
+    return None
+
+
+def _scoped(
+    user: User, staff: Staff, team_ids: tuple[int, ...], branch_ids: tuple[int, ...], members: Any
+) -> ConversationScope:
+    """`members(branch_ids)`: the staff ids of those branches (whom a supervisor oversees)."""
     supervised: tuple[int, ...] = ()
     if can(user, Capability.SUPERVISE) and branch_ids:
-        supervised = tuple(
-            Staff.branches.through.objects.filter(branch_id__in=branch_ids)
-            .exclude(staff_id=staff.pk)
-            .values_list("staff_id", flat=True)
-            .distinct()
-        )
+        supervised = tuple(sorted(set(members(branch_ids)) - {staff.pk}))
     return ConversationScope(
         staff_id=staff.pk,
         team_ids=team_ids,
@@ -117,6 +130,72 @@ def scope_of(user: User | None) -> ConversationScope:
         supervised_staff_ids=supervised,
         sees_pool=can(user, Capability.VIEW_UNASSIGNED_POOL),
     )
+
+
+def scope_of(user: User | None) -> ConversationScope:
+    unscoped = _unscoped(user)
+    if unscoped is not None:
+        return unscoped
+    assert user is not None
+    staff = staff_of(user)
+    assert staff is not None
+    team_ids = tuple(
+        Staff.teams.through.objects.filter(staff_id=staff.pk).values_list("team_id", flat=True)
+    )
+    branch_ids = tuple(
+        Staff.branches.through.objects.filter(staff_id=staff.pk).values_list("branch_id", flat=True)
+    )
+
+    def members(branch_ids: tuple[int, ...]) -> list[int]:
+        return list(
+            Staff.branches.through.objects.filter(branch_id__in=branch_ids)
+            .values_list("staff_id", flat=True)
+            .distinct()
+        )
+
+    return _scoped(user, staff, team_ids, branch_ids, members)
+
+
+def scopes_of(people: list[Staff]) -> dict[int, ConversationScope]:
+    """Each person's scope, as `scope_of(person.user)` gives it, in two queries however many
+    people there are (whom the note box can @mention usefully). `people` with their users
+    (`select_related("user")`)."""
+    scopes: dict[int, ConversationScope] = {}
+    rest = []
+    for person in people:
+        unscoped = _unscoped(person.user)
+        if unscoped is None:
+            rest.append(person)
+        else:
+            scopes[person.pk] = unscoped
+    if not rest:
+        return scopes
+    teams_of: dict[int, list[int]] = {p.pk: [] for p in rest}
+    for staff_id, team_id in Staff.teams.through.objects.filter(
+        staff_id__in=list(teams_of)
+    ).values_list("staff_id", "team_id"):
+        teams_of[staff_id].append(team_id)
+    # Every branch membership of the branches these people belong to: their own branches and
+    # the colleagues a supervisor among them oversees.
+    memberships = list(
+        Staff.branches.through.objects.filter(
+            branch_id__in=Staff.branches.through.objects.filter(staff_id__in=list(teams_of)).values(
+                "branch_id"
+            )
+        ).values_list("staff_id", "branch_id")
+    )
+    staff_in: dict[int, set[int]] = {}
+    for staff_id, branch_id in memberships:
+        staff_in.setdefault(branch_id, set()).add(staff_id)
+
+    def members(branch_ids: tuple[int, ...]) -> list[int]:
+        return [s for b in branch_ids for s in staff_in.get(b, ())]
+
+    for person in rest:
+        branch_ids = tuple(sorted(b for b, ids in staff_in.items() if person.pk in ids))
+        team_ids = tuple(sorted(teams_of[person.pk]))
+        scopes[person.pk] = _scoped(person.user, person, team_ids, branch_ids, members)
+    return scopes
 
 
 def conversations_for(

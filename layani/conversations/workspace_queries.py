@@ -21,6 +21,7 @@ from layani.conversations.queries import (
     conversations_for,
     inbox,
     scope_of,
+    scopes_of,
 )
 from layani.feedback.models import SurveyResponse
 from layani.staff.models import Staff, Team
@@ -131,6 +132,16 @@ def teams(user: User) -> list[Team]:
     return list(Team.objects.order_by("name"))
 
 
-def mention_names(people: list[Staff]) -> list[dict[str, Any]]:
-    """What the note box suggests after "@": username and display name."""
-    return [{"username": p.user.get_username(), "name": p.display_name} for p in people]
+def mention_names(people: list[Staff], conversation: Conversation) -> list[dict[str, Any]]:
+    """What the note box suggests after "@": username, display name and whether they can
+    see `conversation` (one who cannot is not told of the note). Those who can come first."""
+    scopes = scopes_of(people)
+    names = [
+        {
+            "username": p.user.get_username(),
+            "name": p.display_name,
+            "can_see": scopes[p.pk].covers(conversation),
+        }
+        for p in people
+    ]
+    return sorted(names, key=lambda n: not n["can_see"])

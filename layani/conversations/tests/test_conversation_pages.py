@@ -2,6 +2,7 @@
 replies, assignment, status, purpose and priority, tags, merge, visit links, the customer
 panel, and query counts that do not grow with the data."""
 
+import json
 import re
 
 import pytest
@@ -36,6 +37,7 @@ from layani.conversations.tests.pages import (
     write,
 )
 from layani.feedback.models import SurveyResponse
+from layani.staff.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -172,6 +174,39 @@ def test_a_note_says_who_was_not_notified_because_they_cannot_see_it(
     assert not Mention.objects.exists()
     thread = section(html_of(response), "thread")
     assert f"Tidak diberi tahu: @{outsider.username} tidak dapat melihat" in thread
+
+
+def _mentionable(html):
+    found = re.search(r'<script id="mentionable-data" type="application/json">(.*?)</script>', html)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def test_mention_picker_says_who_cannot_see_the_conversation(
+    signed_in, story, agent_in, team_x, team_y, make_person, branch
+):
+    """Sari's note box suggests her team mate first; a colleague of another team comes
+    after, marked: a mention would not reach them. Whoever is added, the page costs the same
+    number of queries."""
+    budi = agent_in(team_x, name="Budi Agen")
+    yudi = agent_in(team_y, name="Yudi Agen")
+    page = html_of(signed_in.get(conversation_url(story)))
+    assert _mentionable(page) == [
+        {"username": budi.username, "name": "Budi Agen", "can_see": True},
+        {"username": yudi.username, "name": "Yudi Agen", "can_see": False},
+    ]
+    assert 'data-cannot-see="tidak dapat melihat percakapan ini' in page
+    before = count_queries(signed_in, conversation_url(story))
+    for i in range(3):
+        agent_in(team_y, name=f"Agen Y{i}")
+        make_person(Role.SUPERVISOR, branches=[branch], name=f"Penyelia {i}")
+        make_person(Role.ADMIN, name=f"Admin {i}")
+    assert count_queries(signed_in, conversation_url(story)) == before
+    seen = {
+        p["name"]: p["can_see"]
+        for p in _mentionable(html_of(signed_in.get(conversation_url(story))))
+    }
+    assert seen["Admin 0"] is True and seen["Agen Y0"] is False and seen["Penyelia 0"] is False
 
 
 def test_canned_reply_picker_inserts_the_filled_text(signed_in, sari, story, team_x, team_y):

@@ -245,3 +245,30 @@ def test_merging_into_a_conversation_outside_the_scope_is_refused(client, world,
     if "team_x" in SEES[role]:
         assert response.status_code == 422  # the target does not exist for them
     assert snapshot() == before
+
+
+def test_scopes_of_many_people_agree_with_each_persons_own_scope(
+    world, customer, django_assert_num_queries
+):
+    """The note box's "who can see this" (`scopes_of` + `covers`, for everyone at once) says
+    exactly what each person's own scope query says, for every role and conversation."""
+    from layani.conversations.queries import conversations_for, scope_of, scopes_of
+    from layani.staff.models import Staff
+
+    pool = receive_inbound_message(
+        customer=customer, channel="telegram", body_text="Halo", actor=None
+    ).conversation
+    # A branch teller's conversation outside the branch: their supervisor oversees it.
+    teller_elsewhere = start_conversation(customer=customer, channel="phone", actor=None)
+    assign(teller_elsewhere, assignee=world["teller_a"].staff, actor=None)
+    users = [u for u in world["people"].values() if u is not None]
+    users += [world["helper_x"], world["teller_a"]]
+    people = list(Staff.objects.filter(user__in=users).select_related("user").order_by("pk"))
+    with django_assert_num_queries(2):
+        scopes = scopes_of(people)
+    conversations = [*world["conversations"].values(), pool, teller_elsewhere]
+    for person in people:
+        assert scopes[person.pk] == scope_of(person.user), person.user.username
+        for c in conversations:
+            visible = conversations_for(person.user).filter(pk=c.pk).exists()
+            assert scopes[person.pk].covers(c) is visible, (person.user.username, c.pk)

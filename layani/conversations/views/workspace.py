@@ -222,7 +222,7 @@ def load_workspace(
         extra.update(
             reply_channels=[(value, Channel(value).label) for value in thread.reply_channels],
             canned_replies=list(canned_replies_for(user, team_id=c.team_id)),
-            mentionable=mention_names([p for p in people if me is None or p.pk != me.pk]),
+            mentionable=mention_names([p for p in people if me is None or p.pk != me.pk], c),
             messaging_window=notices.get(chosen),
             window_notices={
                 value: {"text": n.text, "open": n.is_open} if n else None

@@ -489,6 +489,14 @@
       li.setAttribute("aria-selected", i === 0 ? "true" : "false");
       li.dataset.username = p.username;
       li.textContent = p.name + " (@" + p.username + ")";
+      if (p.can_see === false) {
+        // Mentioning someone outside the conversation's scope tells them nothing: say so
+        // before the note is saved, not only under it afterwards.
+        li.classList.add("cannot-see");
+        var why = document.createElement("small");
+        why.textContent = strings.cannotSee || "";
+        li.appendChild(why);
+      }
       list.appendChild(li);
     });
     list.hidden = false;
