@@ -31,6 +31,7 @@ from layani.channels.webchat.visitors import (
     widget_message,
 )
 from layani.conversations.actions import move_conversation, receive_inbound_message
+from layani.conversations.recipients import OFFLINE_FORM
 from layani.core.errors import Conflict, InvalidInput
 from layani.core.events import publish_now
 from layani.customers.actions import CustomerDetails, create_customer, update_customer
@@ -119,7 +120,7 @@ class WebchatAdapter:
             "webchat_client_id": client_id,
         }
         if body["type"] == "offline":
-            meta["offline_form"] = True
+            meta[OFFLINE_FORM] = True  # answered by email first (`recipients`)
         received_at = _parse_time(body.get("sent_at"))
         sender = _sender(visitor)
         if sender is not None:
