@@ -86,7 +86,8 @@ def link_identified_customer(visitor: WebchatVisitor, sender: Sender) -> None:
     if visitor.customer_id == customer.pk:
         return
     if anonymous is not None:
-        for chat in chats_of(visitor).filter(merged_into__isnull=True).order_by("pk"):
+        chats = chats_of(visitor).filter(customer=anonymous, merged_into__isnull=True)
+        for chat in chats.order_by("pk"):
             move_conversation(chat, to=customer, actor=None)
     visitor.customer = customer
     visitor.save(update_fields=["customer"])
