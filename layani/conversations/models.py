@@ -363,6 +363,7 @@ class EventKind(models.TextChoices):
     ASSIGNMENT_HELD = "assignment_held", _("Held for the customer's usual person")
     CONTINUITY_HONOURED = "continuity_honoured", _("Continuity kept")
     CONTINUITY_BROKEN = "continuity_broken", _("Continuity broken")
+    CONVERSATION_MOVED = "conversation_moved", _("Conversation moved to another customer")
 
 
 # Routing decisions: the row says in words why (its `reason`), which the thread shows.

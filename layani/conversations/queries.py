@@ -48,6 +48,7 @@ from layani.conversations.recipients import reply_channels_of
 from layani.core.choices import Channel, Purpose
 from layani.core.errors import InvalidInput, NotFound
 from layani.core.pagination import Page, keyset_page
+from layani.customers.models import CustomerIdentity
 from layani.customers.queries import CustomerFile, customer_file
 from layani.staff.models import Staff
 from layani.staff.permissions import Capability, can, staff_of
@@ -510,12 +511,12 @@ def conversation_thread(user: User, conversation_id: int) -> Thread:
     entries += [ThreadEntry(at=e.occurred_at, event=e) for e in events[:THREAD_LIMIT]]
     entries.sort(key=_thread_order)
     file = None
-    reply_channels: list[str] = []
+    identities: list[CustomerIdentity] = []
     if conversation.customer_id is not None and can(user, Capability.VIEW_CUSTOMERS):
         file = customer_file(user, conversation.customer_id, timeline_limit=10)
-        reply_channels = reply_channels_of(conversation, list(file.customer.identities.all()))
-    else:
-        reply_channels = reply_channels_of(conversation, [])
+        identities = list(file.customer.identities.all())
+    latest_inbound = next((m for m in messages if m.direction == Direction.INBOUND), None)
+    reply_channels = reply_channels_of(conversation, identities, latest_inbound=latest_inbound)
     return Thread(
         conversation=conversation,
         entries=entries,

@@ -6,6 +6,10 @@
 - Session channels (web chat, portal, virtual assistant) answer inside the conversation's own
   session: only the conversation's channel, addressed by the conversation's reference.
 - Phone, callback and in-person contacts are documented with notes; nothing is sent.
+
+A reply goes through the conversation's own channel by default, except when the customer's
+latest message was left through the web chat's offline form: nobody was online, they have
+closed the widget, and an answer there would go unseen. Email comes first then.
 """
 
 from collections.abc import Sequence
@@ -15,7 +19,7 @@ from layani.core.choices import Channel
 from layani.customers.models import IdentityKind
 
 if TYPE_CHECKING:
-    from layani.conversations.models import Conversation
+    from layani.conversations.models import Conversation, Message
     from layani.customers.models import CustomerIdentity
 
 ADDRESSED_CHANNELS: dict[str, tuple[str, ...]] = {
@@ -28,6 +32,8 @@ ADDRESSED_CHANNELS: dict[str, tuple[str, ...]] = {
 }
 SESSION_CHANNELS = frozenset({Channel.WEBCHAT, Channel.PORTAL, Channel.ASSISTANT})
 SPOKEN_CHANNELS = frozenset({Channel.PHONE, Channel.CALLBACK, Channel.IN_PERSON})
+# Set on a message's `meta` by the web chat: left through the offline form.
+OFFLINE_FORM = "offline_form"
 
 
 def address_for(
@@ -47,12 +53,24 @@ def address_for(
     return None
 
 
+def left_offline(message: "Message | None") -> bool:
+    """Was this (the customer's latest) message left through the web chat's offline form?"""
+    return message is not None and bool((message.meta or {}).get(OFFLINE_FORM))
+
+
 def reply_channels_of(
-    conversation: "Conversation", identities: Sequence["CustomerIdentity"]
+    conversation: "Conversation",
+    identities: Sequence["CustomerIdentity"],
+    *,
+    latest_inbound: "Message | None" = None,
 ) -> list[str]:
-    """The channels a reply may leave through, the conversation's own first."""
+    """The channels a reply may leave through, the default first: the conversation's own,
+    or email when `latest_inbound` (the customer's latest message) was left offline."""
     channels = [c for c in Channel.values if address_for(conversation, c, identities)]
-    if conversation.channel in channels:
-        channels.remove(conversation.channel)
-        channels.insert(0, conversation.channel)
+    first = conversation.channel
+    if left_offline(latest_inbound) and Channel.EMAIL in channels:
+        first = Channel.EMAIL
+    if first in channels:
+        channels.remove(first)
+        channels.insert(0, first)
     return channels

@@ -2,11 +2,13 @@
 offline form (`visitors`), not posted to the generic webhook, which refuses everything.
 
 Processing: a visitor who gave an email or phone writes as that customer (an ordinary
-`IncomingMessage`, recognised or recorded by `customer_for_sender`); an anonymous visitor
-writes as the customer kept on their `WebchatVisitor` row, created on the first message
-without an identity (customers have no web chat identity kind), by the `webchat.message`
-handler. Replies are pushed to the visitor's open widgets; the stored message is the
-history a reconnecting widget reads.
+`IncomingMessage`, recognised or recorded by `customer_for_sender`), into their own latest
+chat; an anonymous visitor writes as the customer kept on their `WebchatVisitor` row,
+created on the first message without an identity (customers have no web chat identity
+kind), by the `webchat.message` handler. When a visitor who wrote says who they are
+(`webchat.identify`, or their next message), their chat goes with them to that customer
+(`link_identified_customer`). Replies are pushed to the visitor's open widgets; the stored
+message is the history a reconnecting widget reads.
 """
 
 import json
@@ -22,14 +24,21 @@ from layani.channels.events import CustomEvent, Event, IncomingMessage, Sender
 from layani.channels.models import ChannelAccount, InboundRecord
 from layani.channels.registry import register_adapter, register_handler
 from layani.channels.webchat.models import WebchatVisitor
-from layani.channels.webchat.visitors import widget_groups, widget_message
-from layani.conversations.actions import receive_inbound_message
+from layani.channels.webchat.visitors import (
+    chats_of,
+    latest_conversation,
+    widget_groups,
+    widget_message,
+)
+from layani.conversations.actions import move_conversation, receive_inbound_message
+from layani.conversations.recipients import OFFLINE_FORM
 from layani.core.errors import Conflict, InvalidInput
 from layani.core.events import publish_now
 from layani.customers.actions import CustomerDetails, create_customer, update_customer
 from layani.customers.models import Customer, CustomerStatus
 
 MESSAGE_EVENT = "webchat.message"
+IDENTIFY_EVENT = "webchat.identify"
 
 
 def _visitor(account: ChannelAccount, body: dict[str, Any]) -> WebchatVisitor:
@@ -56,26 +65,32 @@ def _is_anonymous(customer: Customer | None) -> bool:
 
 
 def link_identified_customer(visitor: WebchatVisitor, sender: Sender) -> None:
-    """The visitor said who they are: their anonymous customer takes the identity (so the
-    chat continues in the same conversation) unless another customer has it already, in
-    which case the visitor now writes as that customer."""
+    """The visitor said who they are. Their nameless customer takes the identity when no
+    customer has it yet: the chat goes on as it is. When a customer has it already, the
+    visitor now writes as that customer, and the chats they wrote as their nameless customer
+    move into that customer's file (`move_conversation`): still one chat, which the agent
+    sees with the rest of the person. The nameless record stays, with a timeline row saying
+    where each chat went and whatever else an agent noted on it."""
+    anonymous = visitor.customer if _is_anonymous(visitor.customer) else None
     try:
         existing = find_customer(sender)
-        if existing is None and _is_anonymous(visitor.customer):
-            assert visitor.customer is not None
+        if existing is None and anonymous is not None:
             values: dict[str, Any] = {sender.kind: sender.value}
             if sender.name:
                 values["full_name"] = sender.name
-            customer = update_customer(
-                visitor.customer, CustomerDetails.from_values(values), actor=None
-            )
+            customer = update_customer(anonymous, CustomerDetails.from_values(values), actor=None)
         else:
             customer = existing or customer_for_sender(sender)
     except InvalidInput as exc:
         raise Unparseable(f"web chat visitor contact: {exc}") from exc
-    if visitor.customer_id != customer.pk:
-        visitor.customer = customer
-        visitor.save(update_fields=["customer"])
+    if visitor.customer_id == customer.pk:
+        return
+    if anonymous is not None:
+        chats = chats_of(visitor).filter(customer=anonymous, merged_into__isnull=True)
+        for chat in chats.order_by("pk"):
+            move_conversation(chat, to=customer, actor=None)
+    visitor.customer = customer
+    visitor.save(update_fields=["customer"])
 
 
 class WebchatAdapter:
@@ -94,9 +109,11 @@ class WebchatAdapter:
             body = json.loads(record.body_bytes())
         except ValueError as exc:
             raise Unparseable(f"not JSON: {exc}") from exc
-        if not isinstance(body, dict) or body.get("type") not in ("message", "offline"):
+        if not isinstance(body, dict) or body.get("type") not in ("message", "offline", "identify"):
             raise Unparseable("not a web chat message")
         visitor = _visitor(account, body)
+        if body["type"] == "identify":
+            return [CustomEvent(name=IDENTIFY_EVENT, data={"visitor_id": visitor.pk})]
         text = str(body.get("text") or "")
         client_id = str(body.get("client_id") or record.pk)
         meta: dict[str, Any] = {
@@ -104,11 +121,12 @@ class WebchatAdapter:
             "webchat_client_id": client_id,
         }
         if body["type"] == "offline":
-            meta["offline_form"] = True
+            meta[OFFLINE_FORM] = True  # answered by email first (`recipients`)
         received_at = _parse_time(body.get("sent_at"))
         sender = _sender(visitor)
         if sender is not None:
             link_identified_customer(visitor, sender)
+            chat = latest_conversation(visitor)  # theirs, not their customer's latest
             return [
                 IncomingMessage(
                     sender=sender,
@@ -116,6 +134,7 @@ class WebchatAdapter:
                     text=text,
                     received_at=received_at,
                     meta=meta,
+                    conversation_id=chat.pk if chat is not None else None,
                 )
             ]
         return [
@@ -181,5 +200,19 @@ def apply_anonymous_message(
         acknowledge(account, inbound.conversation, visitor.customer)
 
 
+def apply_identification(
+    account: ChannelAccount, record: InboundRecord, event: CustomEvent
+) -> None:
+    """The visitor said who they are: the chat they already wrote goes to that customer now,
+    so that the agent sees it there even if they write nothing more. A visitor who wrote
+    nothing yet is linked by their first message (no customer is recorded for a contact
+    alone)."""
+    visitor = WebchatVisitor.objects.select_related("customer").get(pk=event.data["visitor_id"])
+    sender = _sender(visitor)
+    if sender is not None and visitor.customer is not None:
+        link_identified_customer(visitor, sender)
+
+
 register_adapter("webchat", WebchatAdapter())
 register_handler(MESSAGE_EVENT, apply_anonymous_message)
+register_handler(IDENTIFY_EVENT, apply_identification)

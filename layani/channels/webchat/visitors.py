@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,12 +75,22 @@ def clean_text(text: Any) -> str:
     return value
 
 
-def identify(visitor: WebchatVisitor, contact: Contact) -> None:
-    """Remember who the visitor says they are; their next message goes to that customer."""
+def remember_contact(visitor: WebchatVisitor, contact: Contact) -> None:
+    """Who the visitor says they are: their next message goes to that customer."""
     visitor.name = contact.name or visitor.name
     visitor.email = contact.email or visitor.email
     visitor.phone = contact.phone or visitor.phone
     visitor.save(update_fields=["name", "email", "phone"])
+
+
+def identify(visitor: WebchatVisitor, contact: Contact) -> None:
+    """The visitor says who they are in the widget: remembered, and stored for the worker,
+    which files the chat they already wrote under that customer at once (not only with
+    their next message)."""
+    remember_contact(visitor, contact)
+    body = {"type": "identify", "visitor": visitor.public_id, "sent_at": timezone.now().isoformat()}
+    key = f"identify:{visitor.public_id}:{uuid.uuid4().hex}"
+    store_raw(visitor.account, key, json.dumps(body).encode())
 
 
 def store_message(visitor: WebchatVisitor, text: str, client_id: str) -> bool:
@@ -98,7 +108,7 @@ def store_message(visitor: WebchatVisitor, text: str, client_id: str) -> bool:
 
 
 def store_offline_form(visitor: WebchatVisitor, contact: Contact, text: str) -> None:
-    identify(visitor, contact)
+    remember_contact(visitor, contact)
     body = {
         "type": "offline",
         "visitor": visitor.public_id,
@@ -117,25 +127,25 @@ def _written_by(visitor: WebchatVisitor) -> Q:
     return Q(direction=Direction.INBOUND, meta__webchat_visitor=visitor.public_id)
 
 
-def latest_conversation(visitor: WebchatVisitor) -> Conversation | None:
-    """The visitor's latest chat on this account: a conversation of their customer that
-    they wrote in. Reads the visitor's customer afresh (the worker links it while a socket
-    holds an older copy of the row).
+def chats_of(visitor: WebchatVisitor) -> QuerySet[Conversation]:
+    """The visitor's chats on this account: the conversations of their customer that they
+    wrote in. Reads the visitor's customer afresh (the worker links it while a socket holds
+    an older copy of the row).
 
     A contact typed into the widget proves nothing: a visitor who gives an existing
     customer's email writes into that customer's file (so the agent sees the whole person),
     but their widget shows only the chats they wrote in themselves, never the customer's
     other conversations."""
     own = Message.objects.filter(_written_by(visitor), conversation_id=OuterRef("pk"))
-    return (
-        Conversation.objects.filter(
-            customer_id__in=WebchatVisitor.objects.filter(pk=visitor.pk).values("customer_id"),
-            channel_account_id=visitor.account_id,
-        )
-        .filter(Exists(own))
-        .order_by("-pk")
-        .first()
-    )
+    return Conversation.objects.filter(
+        customer_id__in=WebchatVisitor.objects.filter(pk=visitor.pk).values("customer_id"),
+        channel_account_id=visitor.account_id,
+    ).filter(Exists(own))
+
+
+def latest_conversation(visitor: WebchatVisitor) -> Conversation | None:
+    """The visitor's latest chat (`chats_of`)."""
+    return chats_of(visitor).order_by("-pk").first()
 
 
 def history(visitor: WebchatVisitor) -> list[dict[str, Any]]:

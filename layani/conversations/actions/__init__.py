@@ -37,6 +37,7 @@ from layani.conversations.actions.messages import (
     send_automatic,
     update_delivery_status,
 )
+from layani.conversations.actions.move import move_conversation
 from layani.conversations.actions.reads import mark_read
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "link_visit",
     "mark_read",
     "merge_conversations",
+    "move_conversation",
     "normalise_tag",
     "receive_inbound_message",
     "reply",

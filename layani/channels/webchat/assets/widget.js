@@ -14,6 +14,7 @@ var pending = {}; // client_id -> text, until the server says it is stored
 var shown = {}; // message ids already in the log
 var typingTimer = null;
 var lastTyping = 0;
+var noticeFor = null; // the form whose problem the notice tells, if any
 
 function token() {
   try { return localStorage.getItem(storeKey) || ""; } catch (e) { return ""; }
@@ -119,6 +120,21 @@ function showErrors(form, fields) {
     if (slot) slot.textContent = [].concat(fields[name])[0];
   });
 }
+function say(text, form) {
+  notice.textContent = text;
+  notice.hidden = false;
+  noticeFor = form || null;
+}
+function unsay() {
+  notice.textContent = "";
+  notice.hidden = true;
+  noticeFor = null;
+}
+// A form went through: its field errors, and the notice about it, are stale now.
+function succeeded(form) {
+  showErrors(form, {});
+  if (noticeFor === form) unsay();
+}
 function send(payload) {
   if (socket && socket.readyState === 1) socket.send(JSON.stringify(payload));
 }
@@ -136,7 +152,7 @@ function connect() {
     var data = JSON.parse(e.data);
     if (data.type === "welcome") {
       keepToken(data.token);
-      notice.hidden = true;
+      unsay();
       data.history.forEach(showMessage);
       setOnline(data.online);
       Object.keys(pending).forEach(function (id) {
@@ -144,6 +160,7 @@ function connect() {
       });
     } else if (data.type === "ack") {
       delete pending[data.client_id];
+      succeeded(compose);
       var item = log.querySelector('[data-client-id="' + data.client_id + '"]');
       if (item) item.setAttribute("data-stored", "yes");
     } else if (data.type === "message") {
@@ -156,21 +173,21 @@ function connect() {
     } else if (data.type === "availability") {
       setOnline(data.online);
     } else if (data.type === "identified") {
+      succeeded(who);
       identify.open = false;
       identify.querySelector("summary").textContent = T.saved;
     } else if (data.type === "error") {
       var fields = {};
       fields[data.field] = data.message;
-      showErrors(data.field === "message" ? compose : who, fields);
-      notice.textContent = data.message;
-      notice.hidden = false;
+      var form = data.field === "message" ? compose : who;
+      showErrors(form, fields);
+      say(data.message, form);
     }
   });
   socket.addEventListener("close", function () {
     socket = null;
     if (!opened) {
-      notice.textContent = T.unavailable;
-      notice.hidden = false;
+      say(T.unavailable);
       compose.hidden = true;
       return; // refused (origin not allowed, unknown chat): do not hammer the server
     }
@@ -211,11 +228,12 @@ offline.addEventListener("submit", function (e) {
     .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
     .then(function (answer) {
       if (!answer.ok) { showErrors(offline, answer.body.error.fields); return; }
+      succeeded(offline);
       keepToken(answer.body.token);
       offline.hidden = true;
       thanks.hidden = false;
     })
-    .catch(function () { notice.textContent = T.failed; notice.hidden = false; });
+    .catch(function () { say(T.failed, offline); });
 });
 
 function mount() {

@@ -1,12 +1,18 @@
 """The widget script and the offline form over HTTP."""
 
+import re
+
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from layani.channels.models import InboundRecord, InboundStatus
+from layani.channels.webchat.models import WebchatVisitor
 from layani.channels.webchat.tests.conftest import SITE
+from layani.channels.webchat.visitors import store_message
 from layani.conversations.models import Conversation, Direction
 from layani.customers.models import CustomerIdentity
+from layani.staff.models import Role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,6 +54,29 @@ def test_the_offline_form_stores_a_conversation_of_the_customer(chat_account):
     assert message.meta["offline_form"] is True
     identity = CustomerIdentity.objects.get(customer=conversation.customer, kind="email")
     assert identity.value == "andi@example.com"
+
+
+def test_a_message_left_offline_is_answered_by_email_unless_the_visitor_chats_again(
+    chat_account, make_person
+):
+    """Nobody was online and the visitor closed the widget: the reply box offers email
+    first. Once they write in the widget again, the chat is live and the widget first."""
+    offline({"name": "Andi", "email": "andi@example.com", "message": "Buka hari Minggu?"})
+    conversation = Conversation.objects.get()
+    agent = Client()
+    agent.force_login(make_person(Role.ADMIN))
+
+    def chosen_channel() -> str:
+        page = agent.get(reverse("inbox:conversation", args=[conversation.pk])).content.decode()
+        box = re.search(r'<select name="channel" id="compose-channel">(.*?)</select>', page)
+        assert box is not None
+        [value] = re.findall(r'<option value="(\w+)" selected>', box.group(1))
+        return value
+
+    assert chosen_channel() == "email"
+    store_message(WebchatVisitor.objects.get(), "Saya di toko sekarang", "c1")
+    assert Conversation.objects.get().messages.filter(direction=Direction.INBOUND).count() == 2
+    assert chosen_channel() == "webchat"
 
 
 @pytest.mark.parametrize(

@@ -159,6 +159,41 @@ def test_the_offline_form_stores_a_conversation_when_nobody_is_online(
     assert asgi_server.run(Conversation.objects.count) == 1
 
 
+def test_a_stale_error_goes_once_the_form_goes_through(
+    chromium: ChromiumSession, asgi_server: AsgiServer, site: BusinessSite, agent: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    make_account(site.url)
+    set_agent_status(agent.staff, status="online", actor=agent)
+    page = chromium.new_page()
+    page.goto(site.url)
+    page.locator(".launcher").click()
+    expect(page.locator(".status")).to_have_attribute("data-online", "yes")
+    page.locator(".identify summary").click()
+    who = page.locator("form.who")
+    who.locator("[name=email]").fill("bukan-email")
+    who.locator("button").click()
+    expect(page.locator(".notice")).to_be_visible()
+    expect(who.locator("[data-error=email]")).not_to_be_empty()
+
+    who.locator("[name=email]").fill("andi@example.com")
+    who.locator("button").click()
+    expect(page.locator(".identify")).to_have_js_property("open", False)  # identified
+    expect(page.locator(".notice")).to_be_hidden()
+    expect(who.locator("[data-error=email]")).to_be_empty()
+    assert asgi_server.run(lambda: WebchatVisitor.objects.get().email) == "andi@example.com"
+
+    compose = page.locator(".compose")
+    compose.locator("textarea").fill("x" * 4001)
+    compose.locator("button").click()
+    expect(page.locator(".notice")).to_be_visible()
+    compose.locator("textarea").fill(QUESTION)
+    compose.locator("button").click()
+    expect(page.locator(".msg.visitor[data-stored=yes]")).to_have_text(QUESTION)
+    expect(page.locator(".notice")).to_be_hidden()
+
+
 def test_a_site_that_is_not_allowed_gets_no_chat(
     chromium: ChromiumSession, asgi_server: AsgiServer, site: BusinessSite
 ) -> None:
