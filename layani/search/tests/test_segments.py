@@ -4,6 +4,7 @@ back; segments created ahead of the rows; rows beyond the last segment still fou
 
 import importlib
 import random
+from itertools import pairwise
 
 import pytest
 from django.db import connection
@@ -113,7 +114,7 @@ def test_full_segments_are_merged_into_the_next_level(small_segments, conversati
     assert set(segment_indexes()) >= {s.name for s in known}
     assert not any(a != b and a.contains(b) for a in known for b in known), "replaced: dropped"
     assert [s.low for s in known] == sorted(s.low for s in known)
-    assert all(a.high == b.low for a, b in zip(known, known[1:], strict=False)), "no gap"
+    assert all(a.high == b.low for a, b in pairwise(known)), "no gap"
     assert candidate_ids("kartu blokir", ALL) == newest_matching_rows("kartu blokir", ALL, None, 5)
     hits = search_conversations("kartu blokir", scope=ALL).hits
     assert {h.conversation.pk for h in hits} == {last.pk, first.pk}
@@ -125,7 +126,7 @@ def test_layout_keeps_the_newest_rows_small_and_the_parts_few():
     assert [s.level for s in wanted] == [2] + [1] * 4 + [0] * 6
     assert wanted[0] == segments.Segment(0, 4_000_000, 2)
     assert wanted[-1].high == 6_375_000  # two level-0 segments beyond the newest row
-    assert all(a.high == b.low for a, b in zip(wanted, wanted[1:], strict=False))
+    assert all(a.high == b.low for a, b in pairwise(wanted))
     assert len(segments.cover(tuple(wanted))) == len(wanted) + 1  # and the rows above
     assert segments.layout(0) == [segments.Segment.at(0, n) for n in range(3)]
 
