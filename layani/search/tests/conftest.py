@@ -32,9 +32,9 @@ def small_segments(
     db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[[], list[segments.Segment]]:
     """PostgreSQL's segments at SMALL_SEGMENT rows (each level 3x the one below), inside the
-    test's transaction: the index rows' ids start again at 1 (the table is empty: earlier tests were rolled back), the
-    migration's segments are dropped, and the returned function creates the segments the
-    rows written so far need (`ensure_segments`)."""
+    test's transaction: the index rows' ids start again at 1 (the table is empty: earlier
+    tests were rolled back), the migration's segments are dropped, and the returned function
+    creates the segments the rows written so far need (`ensure_segments`)."""
     if connection.vendor != "postgresql":
         pytest.skip("segments are PostgreSQL's")
     with connection.cursor() as cursor:
