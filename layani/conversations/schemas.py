@@ -47,7 +47,13 @@ class InboundIn(StrictSchema):
 class ReplyIn(StrictSchema):
     body_text: str = Field(min_length=1, max_length=MAX_TEXT)
     channel: str | None = Field(
-        default=None, max_length=20, description="Default: the conversation's own channel"
+        default=None,
+        max_length=20,
+        description=(
+            "Default: the conversation's own channel, or email when the customer's latest "
+            "message was left through the web chat's offline form (as `reply_channels` "
+            "lists them, the default first)"
+        ),
     )
 
 

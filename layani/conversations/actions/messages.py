@@ -34,7 +34,7 @@ from layani.conversations.models import (
 )
 from layani.conversations.notify import MESSAGE_CREATED, MESSAGE_UPDATED, conversation_event
 from layani.conversations.queries import can_see_conversation
-from layani.conversations.recipients import SPOKEN_CHANNELS, address_for
+from layani.conversations.recipients import SPOKEN_CHANNELS, address_for, reply_channels_of
 from layani.conversations.timeline import record_event
 from layani.core.choices import Channel
 from layani.core.errors import InvalidInput
@@ -84,10 +84,25 @@ def _check_reply_channel(conversation: Conversation, channel: str) -> None:
         )
 
 
+def default_reply_channel(conversation: Conversation) -> str:
+    """The channel a reply goes through when none is chosen: the one the reply box offers
+    first (the conversation's own, or email for a message left through the web chat's
+    offline form, where the widget is closed)."""
+    identities = list(conversation.customer.identities.all()) if conversation.customer else []
+    latest = (
+        Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
+        .order_by("-id")
+        .first()
+    )
+    channels = reply_channels_of(conversation, identities, latest_inbound=latest)
+    return channels[0] if channels else conversation.channel
+
+
 def reply(
     conversation: Conversation, *, body_text: str, channel: str | None = None, actor: Actor
 ) -> Message:
-    """Answer the customer through `channel` (default: the conversation's own).
+    """Answer the customer through `channel` (default: `default_reply_channel`, as the
+    reply box offers it).
 
     The reply is stored as an outbound message waiting to be sent and handed to the
     channel's sender after commit; its delivery status follows from there. Replying to a
@@ -95,7 +110,7 @@ def reply(
     """
     authorise(actor, conversation)
     clean_body(body_text)
-    channel = channel or conversation.channel
+    channel = channel or default_reply_channel(conversation)
     _check_reply_channel(conversation, channel)
     now = timezone.now()
     with transaction.atomic():

@@ -79,6 +79,29 @@ def test_a_message_left_offline_is_answered_by_email_unless_the_visitor_chats_ag
     assert chosen_channel() == "webchat"
 
 
+def test_an_offline_message_is_acknowledged_and_answered_by_email_by_default(
+    chat_account, make_person
+):
+    """The API's default is the reply box's: the widget is closed, the email is not. The
+    acknowledgement went there too."""
+    offline({"name": "Andi", "email": "andi@example.com", "message": "Buka hari Minggu?"})
+    conversation = Conversation.objects.get()
+    agent = Client()
+    agent.force_login(make_person(Role.ADMIN))
+    response = agent.post(
+        f"/api/v1/conversations/{conversation.pk}/replies",
+        data={"body_text": "Buka, Pak, jam 9 sampai 15."},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    sent = conversation.messages.get(
+        direction=Direction.OUTBOUND, body_text__startswith="Buka, Pak"
+    )
+    assert sent.channel == "email"
+    acknowledgement = conversation.messages.get(meta__automatic="acknowledgement")
+    assert acknowledgement.channel == "email"  # the ticket number reaches them too
+
+
 @pytest.mark.parametrize(
     ("data", "field"),
     [
