@@ -37,9 +37,11 @@ table): every match of the words among customers is read and the newest N kept.
 """
 
 import re
+import time
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
@@ -58,6 +60,10 @@ WALK_COST_RATIO = 0.2
 # the segments take over below it. Measured at 1M conversations: 5,000 kept common words
 # fast and stopped mis-estimated walks from reading 200,000 rows (bench/RESULTS.md).
 WALK_MAX_ROWS = 5_000
+
+# Server-binding cursors prepare a statement on its own after this many runs; search asks
+# for it at once (`prepare=True`). Django's client-binding cursors never prepare.
+PREPARE_THRESHOLD = 1_000_000
 
 TABLE = SearchDocument._meta.db_table
 COLUMNS = "d.id, d.conversation_id, d.customer_id, d.kind, d.message_id"
@@ -296,13 +302,48 @@ def scope_sql(
 
 
 def fetch(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Run a search statement. On PostgreSQL as a prepared statement with a generic plan,
+    planned once per connection (connections are pooled, settings.py) instead of at every
+    search.
+
+    Planning is what grows with the history: every UNION ALL part of the segmented search
+    is checked against every segment's partial index, so the parts times the indexes. At 1M
+    conversations that was about 10 ms of a 15 ms statement ("kartu": planning 9.7 ms,
+    execution 4.4 ms; 2.8 and 3.0 ms at 10k), bench/RESULTS.md. The statement's text is
+    the same for every search of one shape (the words, scope and filters are parameters,
+    the choices between walk and segments are made at execution from the statistics), so
+    one plan serves them all; a new segment index changes the text and PostgreSQL re-plans
+    by itself when an index of the table is created or dropped.
+
+    JIT compilation is off for the transaction: the generic estimates are high enough to
+    trigger it, and it costs 100-200 ms to save a few."""
     with connection.cursor() as cursor:
         if not is_postgresql():
             cursor.execute(sql, params)
             return cursor.fetchall()
-        # The planner's generic estimates for this query are high enough to trigger JIT
-        # compilation, which costs 100-200 ms to save a few: off for this transaction.
         with transaction.atomic():
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+            cursor.execute(
+                "SELECT set_config('jit', 'off', true), "
+                "set_config('plan_cache_mode', 'force_generic_plan', true)"
+            )
+            return _prepared(sql, params)
+
+
+def _prepared(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """`sql` through a psycopg cursor that binds on the server and prepares the statement
+    (Django's cursors bind on the client, and Django turns psycopg's automatic preparing
+    off: `prepare_threshold` None, which also refuses `prepare=True`). Logged like
+    Django's own queries when they are being recorded (tests count them)."""
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Only cursors that bind on the server prepare; Django's never do.
+        raw.prepare_threshold = PREPARE_THRESHOLD
+    began = time.monotonic()
+    with psycopg.Cursor(raw) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        rows = cursor.fetchall()
+    if connection.queries_logged:
+        connection.queries_log.append(
+            {"sql": f"EXECUTE (prepared) {sql}", "time": f"{time.monotonic() - began:.3f}"}
+        )
+    return rows

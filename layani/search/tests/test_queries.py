@@ -21,12 +21,12 @@ NOTHING = ConversationScope(sees_nothing=True)
 
 
 def count_queries(text, filters):
-    """Statements that read data; PostgreSQL adds a SET LOCAL (and, inside the test's
-    transaction, a savepoint around it) to every search, a fixed number as well, and
+    """Statements that read data; PostgreSQL adds its transaction's settings (and, inside
+    the test's transaction, a savepoint around them) to every search, a fixed number, and
     reads which segment indexes exist at most once a minute (segments.py)."""
     with CaptureQueriesContext(connection) as captured:
         results = search_conversations(text, scope=ALL, filters=filters, limit=5)
-    housekeeping = ("SAVEPOINT", "RELEASE SAVEPOINT", "SET LOCAL", "SELECT c.relname")
+    housekeeping = ("SAVEPOINT", "RELEASE SAVEPOINT", "SELECT set_config(", "SELECT c.relname")
     reads = [q for q in captured.captured_queries if not q["sql"].startswith(housekeeping)]
     return len(reads), results
 
@@ -190,3 +190,23 @@ def test_common_and_rare_words_find_the_same_through_either_plan(conversation_wi
     assert len(with_statistics["transfer"]) == 121
     assert with_statistics["deposito"] == [rare.pk]
     assert len(with_statistics["transfer gagal"]) == 120
+
+
+def test_postgresql_plans_a_search_once_per_connection(conversation_with, branch):
+    """Planning grows with the segments, so a search shape is prepared with a generic plan
+    and every later search of that shape reuses it: other words, the same plan."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    transfer = conversation_with("Transfer gagal", branch=branch)
+    card = conversation_with("Kartu tertelan", branch=branch)
+    assert [h.conversation for h in search_conversations("transfer", scope=ALL).hits] == [transfer]
+    assert [h.conversation for h in search_conversations("kartu", scope=ALL).hits] == [card]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ["%search_searchdocument%"],
+        )
+        plans = cursor.fetchall()
+    assert sum(g for g, _ in plans) >= 2 and sum(c for _, c in plans) == 0
+    assert len(plans) == 1  # one statement for both searches
