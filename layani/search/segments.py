@@ -1,4 +1,5 @@
-"""PostgreSQL's full-text index of conversation rows, cut into segments of ids.
+"""PostgreSQL's full-text index of conversation rows, cut into segments of ids, small for
+the newest rows and larger for older ones.
 
 The newest page of matches is what a search needs. One GIN index over every conversation
 row answers "which rows match" in no useful order, so finding the newest 200 matches of
@@ -6,31 +7,42 @@ common words meant reading every match of them, and words common alone but rare 
 ("dana belum masuk") meant reading all of their rows' lists: hundreds of ms at 1M
 conversations (bench/RESULTS.md).
 
-So the rows are cut by id into segments of SEGMENT_ROWS, each with its own partial GIN
-index over `(search_vector, facets)`:
+So the rows are cut by id into segments, each with its own partial GIN index over
+`(search_vector, facets)`:
 
-    CREATE INDEX search_document_segment_<n> ON search_searchdocument
+    CREATE INDEX search_document_segment_<level>_<n> ON search_searchdocument
         USING gin (search_vector, facets) WHERE conversation_id IS NOT NULL
-        AND id >= <n * SEGMENT_ROWS> AND id < <(n + 1) * SEGMENT_ROWS>
+        AND id >= <low> AND id < <high>
 
 Ids grow with time, so the segments are the history in slices, newest last. A search asks
 the newest segment first and the next older one only while the page is not full
 (`candidates.py`: one statement, a UNION ALL whose parts PostgreSQL runs in turn and stops
-after the limit). A segment's index holds only its own rows, so each part reads only its
-share of the words' lists: a search stops as soon as it has a page, and a search whose
-matches are few reads about what the one index read, never more than once.
+after the limit). A part reads its segment's share of the words' lists and visits every
+match in it, so what a typical search costs is the size of the newest segments, not of the
+history.
 
-Segments are created ahead of the rows (`ensure_segments`, AHEAD of them beyond the newest
-id): by migration `search.0005`, by `layani reindex`, and every ten minutes by the worker
-(`tasks.py`). An empty partial index costs nothing. Should the rows outrun them anyway (a
-huge import between two runs), the rows above the last segment are still searched, by a
-part without an index of its own: slower, never wrong. A new message is written into
-exactly one segment's index, as it was into the one index before.
+Segments come in levels (`LEVELS`): the newest rows are in level-0 segments (62,500 rows,
+about what 10,000 conversations write), and once FAN neighbouring ones are full they are
+merged into one level-1 segment of 500,000 (its index built, then theirs dropped). So the
+newest rows are always in small indexes: a common word's newest page costs about what it
+costs in a small database. There is no larger level: a search that must read into older
+history reads a segment whole, and one of 4,000,000 made such searches slower ("dana blm
+masuk" at 1M: 84 -> 120 ms, bench/RESULTS.md). The planner's cost of the many parts is paid
+once per connection (`candidates.fetch` prepares each statement with a generic plan).
+`layout(newest)` is the set of segments the rows should have; `ensure_segments` builds
+what is missing (level-0 segments AHEAD of the rows too) and drops what a larger segment
+replaced: by migration, by `layani reindex` and every ten minutes by the worker (`tasks.py`).
+An empty partial index costs nothing.
 
 Which segments exist is read from the catalogue at most once every CATALOGUE_SECONDS per
-process; a stale answer only makes the newest rows' part slower, never misses a row.
+process. A search reads through the segments that exist (`cover`), the largest where
+several overlap; a range with no index (a build that failed, rows that outran the worker)
+is still read, by a part without an index of its own: slower, never wrong. A process whose
+catalogue is stale names ranges whose index was merged away; PostgreSQL then uses the
+larger segment that contains them.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -39,36 +51,80 @@ from layani.core.process_cache import ProcessCache
 from layani.search.models import SearchDocument
 
 TABLE = SearchDocument._meta.db_table
-SEGMENT_ROWS = 500_000
+# Rows per segment at each level; each level is FAN times the one below (tests use more).
+FAN = 8
+LEVELS = (62_500, 62_500 * FAN)
+# Level-0 segments made ahead of the newest row.
 AHEAD = 2
 PREFIX = "search_document_segment_"
 CATALOGUE_SECONDS = 60.0
 
-# connection alias -> the segment numbers with a valid index, ascending
-_known: ProcessCache[tuple[int, ...]] = ProcessCache(CATALOGUE_SECONDS)
+
+@dataclass(frozen=True, order=True)
+class Segment:
+    """Rows `low <= id < high`, indexed at `level`."""
+
+    low: int
+    high: int
+    level: int
+
+    @classmethod
+    def at(cls, level: int, number: int) -> "Segment":
+        size = LEVELS[level]
+        return cls(number * size, (number + 1) * size, level)
+
+    @property
+    def name(self) -> str:
+        return f"{PREFIX}{self.level}_{self.low // LEVELS[self.level]}"
+
+    def contains(self, other: "Segment") -> bool:
+        return self.low <= other.low and other.high <= self.high
 
 
-def index_name(number: int) -> str:
-    return f"{PREFIX}{number}"
+# connection alias -> the segments with a valid index, ascending
+_known: ProcessCache[tuple[Segment, ...]] = ProcessCache(CATALOGUE_SECONDS)
 
 
-def bounds(number: int) -> tuple[int, int]:
-    """The ids of segment `number`: [low, high)."""
-    return number * SEGMENT_ROWS, (number + 1) * SEGMENT_ROWS
+def layout(newest: int) -> list[Segment]:
+    """The segments rows up to id `newest` should have, ascending: each range that is full
+    (a row beyond it exists) at the largest level it fills, the rest in level-0 segments,
+    AHEAD more of them beyond the newest row."""
+    wanted = []
+    low = 0
+    for level in range(len(LEVELS) - 1, -1, -1):
+        size = LEVELS[level]
+        while low + size <= newest:
+            wanted.append(Segment(low, low + size, level))
+            low += size
+    size = LEVELS[0]
+    end = (newest // size + 1 + AHEAD) * size
+    while low < end:
+        wanted.append(Segment(low, low + size, 0))
+        low += size
+    return wanted
 
 
-def create_statement(number: int, *, concurrently: bool) -> str:
-    low, high = bounds(number)
+def parse(name: str) -> Segment | None:
+    """The segment an index name stands for, or None for any other index."""
+    level, _, number = name[len(PREFIX) :].partition("_")
+    if not (name.startswith(PREFIX) and level.isdigit() and number.isdigit()):
+        return None
+    if int(level) >= len(LEVELS):
+        return None
+    return Segment.at(int(level), int(number))
+
+
+def create_statement(segment: Segment, *, concurrently: bool) -> str:
     how = "CONCURRENTLY " if concurrently else ""
     return (
-        f"CREATE INDEX {how}IF NOT EXISTS {index_name(number)} ON {TABLE} "
+        f"CREATE INDEX {how}IF NOT EXISTS {segment.name} ON {TABLE} "
         "USING gin (search_vector, facets) WITH (fastupdate = off) "
-        f"WHERE conversation_id IS NOT NULL AND id >= {low} AND id < {high}"
+        f"WHERE conversation_id IS NOT NULL AND id >= {segment.low} AND id < {segment.high}"
     )
 
 
-def _catalogue(cursor: Any) -> dict[int, bool]:
-    """Segment number -> whether its index is valid, as the catalogue says now."""
+def _catalogue(cursor: Any) -> dict[Segment, bool]:
+    """Segment -> whether its index is valid, as the catalogue says now."""
     cursor.execute(
         "SELECT c.relname, i.indisvalid AND i.indisready FROM pg_index i "
         "JOIN pg_class c ON c.oid = i.indexrelid "
@@ -77,17 +133,17 @@ def _catalogue(cursor: Any) -> dict[int, bool]:
     )
     found = {}
     for name, valid in cursor.fetchall():
-        suffix = name[len(PREFIX) :]
-        if suffix.isdigit():
-            found[int(suffix)] = bool(valid)
+        segment = parse(name)
+        if segment is not None:
+            found[segment] = bool(valid)
     return found
 
 
-def ensure_segments(*, concurrently: bool | None = None) -> list[int]:
-    """Create the missing segment indexes, up to AHEAD segments beyond the newest id; the
-    numbers created. PostgreSQL only. Built CONCURRENTLY (new messages keep arriving)
-    unless inside a transaction, where PostgreSQL does not allow it (a test, a migration
-    run atomically)."""
+def ensure_segments(*, concurrently: bool | None = None) -> list[Segment]:
+    """Build the segments of `layout()` that are missing, then drop every other segment
+    index; the segments built. PostgreSQL only. Built CONCURRENTLY (new messages keep
+    arriving) unless inside a transaction, where PostgreSQL does not allow it (a test, a
+    migration run atomically)."""
     if connection.vendor != "postgresql":
         return []
     if concurrently is None:
@@ -95,16 +151,21 @@ def ensure_segments(*, concurrently: bool | None = None) -> list[int]:
     how = "CONCURRENTLY " if concurrently else ""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COALESCE(max(id), 0) FROM {TABLE}")
-        newest = cursor.fetchone()[0]
+        wanted = layout(cursor.fetchone()[0])
         known = _catalogue(cursor)
         created = []
-        for number in range(newest // SEGMENT_ROWS + AHEAD + 1):
-            if known.get(number):
+        for segment in wanted:
+            if known.get(segment):
                 continue
-            if number in known:  # a concurrent build that failed leaves an invalid index
-                cursor.execute(f"DROP INDEX {how}{index_name(number)}")
-            cursor.execute(create_statement(number, concurrently=concurrently))
-            created.append(number)
+            if segment in known:  # a concurrent build that failed leaves an invalid index
+                cursor.execute(f"DROP INDEX {how}{segment.name}")
+            cursor.execute(create_statement(segment, concurrently=concurrently))
+            created.append(segment)
+        # The wanted segments now cover every row; the rest were merged into larger ones,
+        # or are larger ones not yet full (a database from before the levels).
+        for segment in known:
+            if segment not in wanted:
+                cursor.execute(f"DROP INDEX {how}IF EXISTS {segment.name}")
     forget_segments()
     return created
 
@@ -114,17 +175,17 @@ def drop_segments() -> None:
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for number in _catalogue(cursor):
-            cursor.execute(f"DROP INDEX IF EXISTS {index_name(number)}")
+        for segment in _catalogue(cursor):
+            cursor.execute(f"DROP INDEX IF EXISTS {segment.name}")
     forget_segments()
 
 
-def known_segments() -> tuple[int, ...]:
+def known_segments() -> tuple[Segment, ...]:
     """The segments with a valid index, ascending (PostgreSQL; cached per process)."""
 
-    def read() -> tuple[int, ...]:
+    def read() -> tuple[Segment, ...]:
         with connection.cursor() as cursor:
-            return tuple(sorted(n for n, valid in _catalogue(cursor).items() if valid))
+            return tuple(sorted(s for s, valid in _catalogue(cursor).items() if valid))
 
     return _known.get(connection.alias, read)
 
@@ -133,16 +194,34 @@ def forget_segments() -> None:
     _known.clear()
 
 
-def segmented_search(columns: str, where: str, segments: tuple[int, ...]) -> str:
+def cover(segments: tuple[Segment, ...]) -> list[tuple[int, int | None]]:
+    """The id ranges a search reads, newest first, from 0 up without a gap: each segment
+    that no larger one contains, the gaps between them, and everything above the last
+    (no upper bound)."""
+    chosen = [s for s in segments if not any(o.contains(s) and o != s for o in segments)]
+    ranges: list[tuple[int, int | None]] = []
+    low = 0
+    for segment in sorted(chosen):
+        if segment.low < low:  # overlaps one already taken (not aligned): skip it
+            continue
+        if segment.low > low:
+            ranges.append((low, segment.low))
+        ranges.append((segment.low, segment.high))
+        low = segment.high
+    ranges.append((low, None))
+    return ranges[::-1]
+
+
+def segmented_search(columns: str, where: str, segments: tuple[Segment, ...]) -> str:
     """The `indexed` part of the conversation candidates' statement (candidates.py: its `q`,
-    `choice` and `walked`): the newest matches at or below the walk's window, segment by
-    segment, newest first, stopping when a page is full. `where`: the scope and filters.
+    `choice` and `walked`): the newest matches at or below the walk's window, range by
+    range (`cover`), newest first, stopping when a page is full. `where`: the scope and
+    filters.
 
     Each part names its id range in constants, so PostgreSQL proves it may use that
     segment's partial index; `d.id + 0` in the order keeps it from walking the primary key
-    instead. A segment wholly above the window is skipped before it is read (a one-time
+    instead. A range wholly above the window is skipped before it is read (a one-time
     condition on the window's end)."""
-    top = max(segments) + 1 if segments else 0
     bound = "(SELECT CASE WHEN share >= walk_from THEN walk_floor ELSE newest END FROM choice)"
 
     def part(low: int, high: int | None) -> str:
@@ -154,9 +233,7 @@ def segmented_search(columns: str, where: str, segments: tuple[int, ...]) -> str
             AND d.id + 0 <= {bound}
         ORDER BY d.id + 0 DESC LIMIT %(limit)s)"""
 
-    parts = [part(bounds(top)[0], None)]
-    parts += [part(*bounds(n)) for n in range(top - 1, -1, -1)]
-    union = "\n        UNION ALL ".join(parts)
+    union = "\n        UNION ALL ".join(part(low, high) for low, high in cover(segments))
     return f"""
     SELECT * FROM ({union}
     ) AS s WHERE (SELECT count(*) < %(limit)s FROM walked) LIMIT %(limit)s

@@ -28,11 +28,13 @@ def _ask_again_for_the_segments() -> Iterator[None]:
 
 
 @pytest.fixture
-def small_segments(db: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[int]]:
-    """PostgreSQL's segments at SMALL_SEGMENT rows, inside the test's transaction: the index
-    rows' ids start again at 1 (the table is empty: earlier tests were rolled back), the
-    migration's segments are dropped, and the returned function creates the segments the
-    rows written so far need (`ensure_segments`)."""
+def small_segments(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[], list[segments.Segment]]:
+    """PostgreSQL's segments at SMALL_SEGMENT rows (each level 3x the one below), inside the
+    test's transaction: the index rows' ids start again at 1 (the table is empty: earlier
+    tests were rolled back), the migration's segments are dropped, and the returned function
+    creates the segments the rows written so far need (`ensure_segments`)."""
     if connection.vendor != "postgresql":
         pytest.skip("segments are PostgreSQL's")
     with connection.cursor() as cursor:
@@ -40,10 +42,10 @@ def small_segments(db: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[[], lis
             "SELECT setval(pg_get_serial_sequence('search_searchdocument', 'id'), "
             "COALESCE(max(id), 0) + 1, false) FROM search_searchdocument"
         )
-    monkeypatch.setattr(segments, "SEGMENT_ROWS", SMALL_SEGMENT)
+    monkeypatch.setattr(segments, "LEVELS", (SMALL_SEGMENT, SMALL_SEGMENT * 3, SMALL_SEGMENT * 9))
     segments.drop_segments()
 
-    def ensure() -> list[int]:
+    def ensure() -> list[segments.Segment]:
         # The test's rows are inside its transaction, their deferred foreign-key checks
         # pending, which CREATE INDEX does not allow: checked now instead.
         with connection.cursor() as cursor:

@@ -4,6 +4,7 @@ back; segments created ahead of the rows; rows beyond the last segment still fou
 
 import importlib
 import random
+from itertools import pairwise
 
 import pytest
 from django.db import connection
@@ -76,9 +77,9 @@ def test_the_migration_leaves_segments_and_no_index_over_every_conversation_row(
     indexes = segment_indexes()
     assert "search_document_conversation_vector" not in indexes
     assert "search_document_ordered" not in indexes
-    first = indexes[segments.index_name(0)]
+    first = indexes[segments.Segment.at(0, 0).name]
     assert "gin (search_vector, facets)" in first
-    assert f"id < {segments.SEGMENT_ROWS}" in first
+    assert f"id < {segments.LEVELS[0]}" in first
     migration = importlib.import_module("layani.search.migrations.0005_segments")
     assert "search_document_conversation_vector" in migration.DROPPED
 
@@ -88,15 +89,58 @@ def test_segments_are_made_ahead_of_the_rows_once(small_segments, conversation_w
         conversation_with(f"Kartu nomor {i} tertelan", branch=branch)
     newest = SearchDocument.objects.order_by("-id").values_list("id", flat=True).first()
     created = small_segments()
-    last = newest // SMALL_SEGMENT + segments.AHEAD
-    assert created == list(range(last + 1))
+    assert created == segments.layout(newest)
+    assert created[-1].high == (newest // SMALL_SEGMENT + 1 + segments.AHEAD) * SMALL_SEGMENT
     assert small_segments() == []
     names = segment_indexes()
-    for number in created:
-        low, high = segments.bounds(number)
-        assert f"id >= {low}" in names[segments.index_name(number)]
-        assert f"id < {high}" in names[segments.index_name(number)]
+    for segment in created:
+        assert f"id >= {segment.low}" in names[segment.name]
+        assert f"id < {segment.high}" in names[segment.name]
     assert segments.known_segments() == tuple(created)
+
+
+def test_full_segments_are_merged_into_the_next_level(small_segments, conversation_with, branch):
+    """As rows arrive, FAN full segments of a level become one of the next: built first,
+    then the small ones dropped; searches find the same rows through either."""
+    first = conversation_with("Kartu kredit terblokir", branch=branch)
+    small_segments()
+    assert {s.level for s in segments.known_segments()} == {0}
+    for i in range(200):  # past the first level-2 segment (9 x 20 rows)
+        conversation_with(f"Transfer nomor {i} gagal", branch=branch)
+    last = conversation_with("Kartu kredit terblokir lagi", branch=branch)
+    created = small_segments()
+    known = segments.known_segments()
+    assert 2 in {s.level for s in created}
+    assert set(segment_indexes()) >= {s.name for s in known}
+    assert not any(a != b and a.contains(b) for a in known for b in known), "replaced: dropped"
+    assert [s.low for s in known] == sorted(s.low for s in known)
+    assert all(a.high == b.low for a, b in pairwise(known)), "no gap"
+    assert candidate_ids("kartu blokir", ALL) == newest_matching_rows("kartu blokir", ALL, None, 5)
+    hits = search_conversations("kartu blokir", scope=ALL).hits
+    assert {h.conversation.pk for h in hits} == {last.pk, first.pk}
+
+
+def test_layout_keeps_the_newest_rows_small():
+    """At the real sizes: 1M conversations write about 6.2M index rows."""
+    wanted = segments.layout(6_200_000)
+    assert [s.level for s in wanted] == [1] * 12 + [0] * 6
+    assert wanted[0] == segments.Segment(0, 500_000, 1)
+    assert wanted[-1].high == 6_375_000  # two level-0 segments beyond the newest row
+    assert all(a.high == b.low for a, b in pairwise(wanted))
+    assert len(segments.cover(tuple(wanted))) == len(wanted) + 1  # and the rows above
+    assert segments.layout(0) == [segments.Segment.at(0, n) for n in range(3)]
+
+
+def test_cover_reads_gaps_and_prefers_the_larger_segment():
+    small = segments.Segment.at(0, 0)
+    large = segments.Segment.at(1, 0)
+    later = segments.Segment.at(0, 9)
+    assert segments.cover((small, large, later)) == [
+        (later.high, None),
+        (later.low, later.high),
+        (large.high, later.low),  # no index: read all the same
+        (0, large.high),
+    ]
 
 
 def test_a_match_far_behind_newer_rows_of_the_scope_is_found(
@@ -111,7 +155,7 @@ def test_a_match_far_behind_newer_rows_of_the_scope_is_found(
         conversation_with(f"Dana sudah kembali nomor {i}", branch=branch)
         conversation_with(f"Transfer masuk nomor {i}", branch=other_branch)
     small_segments()
-    assert len(segments.known_segments()) > 10
+    assert len(segments.known_segments()) >= 4  # the old match several segments back
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE search_searchdocument")
     in_branch = ConversationScope(branch_ids=(branch.pk,))
@@ -163,7 +207,7 @@ def test_rows_beyond_the_last_segment_are_still_found(small_segments, conversati
     first = conversation_with("Kartu kredit terblokir", branch=branch)
     small_segments()
     known = segments.known_segments()
-    beyond = segments.bounds(max(known) + 1)[0]
+    beyond = max(s.high for s in known)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('search_searchdocument', 'id'), %s, false)",
@@ -175,7 +219,7 @@ def test_rows_beyond_the_last_segment_are_still_found(small_segments, conversati
     hits = search_conversations("kartu blokir", scope=ALL).hits
     assert {h.conversation.pk for h in hits} == {later.pk, first.pk}
     created = small_segments()
-    assert created and max(created) > max(known)
+    assert created and max(s.high for s in created) > beyond
 
 
 def test_the_catalogue_is_read_once_for_many_searches(small_segments, conversation_with, branch):
@@ -187,3 +231,48 @@ def test_the_catalogue_is_read_once_for_many_searches(small_segments, conversati
             assert search_conversations("saldo", scope=ALL).hits
     catalogue = [q for q in captured.captured_queries if "pg_index" in q["sql"]]
     assert len(catalogue) == 1
+
+
+def test_the_levels_migration_keeps_the_old_segments_as_level_one(conversation_with, branch):
+    """A database migrated by 0005 has segments of 500,000 ids: 0006 renames them (no
+    rebuild: the same index) and adds what the levels need."""
+    if connection.vendor != "postgresql":
+        pytest.skip("segments are PostgreSQL's")
+    migration = importlib.import_module("layani.search.migrations.0006_segment_levels")
+    conversation_with("Kartu kredit terblokir", branch=branch)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('search_searchdocument', 'id'), 600000)"
+        )
+    later = conversation_with("Kartu kredit terblokir lagi", branch=branch)
+    segments.drop_segments()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for number in (0, 1):
+            cursor.execute(
+                f"CREATE INDEX search_document_segment_{number} ON search_searchdocument "
+                "USING gin (search_vector, facets) WHERE conversation_id IS NOT NULL "
+                f"AND id >= {number * 500_000} AND id < {(number + 1) * 500_000}"
+            )
+        cursor.execute("SELECT 'search_document_segment_0'::regclass::oid")
+        old_oid = cursor.fetchone()[0]
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection
+    migration.forward(None, editor)
+    indexes = segment_indexes()
+    assert not {"search_document_segment_0", "search_document_segment_1"} & set(indexes)
+    level_one = segments.Segment.at(1, 0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::regclass::oid", [level_one.name])
+        assert cursor.fetchone()[0] == old_oid
+    assert segments.known_segments() == tuple(segments.layout(later_id(later)))
+    hits = search_conversations("kartu blokir", scope=ALL).hits
+    assert len(hits) == 2
+
+
+def later_id(conversation):
+    return SearchDocument.objects.filter(conversation=conversation).latest("id").pk
