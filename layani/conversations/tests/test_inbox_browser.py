@@ -72,12 +72,14 @@ def test_a_new_conversation_appears_live_and_the_agent_replies(
     agent_in: Any,
     customer: Any,
     team_x: Any,
+    team_y: Any,
 ) -> None:
     from playwright.sync_api import expect
 
     # Data first: the browser's event loop then owns this thread (layani.testing.browser).
     ratna = _customer()
     budi = agent_in(team_x, name="Budi Santoso")
+    agent_in(team_y, name="Budiman Lain")  # another team's: cannot see the conversation
     canned = CannedReply.objects.create(
         title="Kartu tertelan",
         body="Halo {nama_pelanggan}, untuk tiket {nomor_tiket} kartu Anda kami proses.",
@@ -186,12 +188,18 @@ def test_a_new_conversation_appears_live_and_the_agent_replies(
     expect(controls).to_have_attribute("data-assignee", str(agent_x.staff.pk))
     expect(controls).to_have_attribute("data-team", str(team_x.pk))
 
-    # i: an internal note; "@Bud" suggests Budi, Enter picks him; he gets a mention.
+    # i: an internal note; "@Bud" suggests Budi, then Budiman marked as one who cannot see
+    # this conversation; Enter picks Budi; he gets a mention.
     page.keyboard.press("Escape")
     page.keyboard.press("i")
     expect(page.locator("#composer")).to_have_attribute("data-mode", "note")
     page.keyboard.type("Tolong cek kartu di mesin, @Bud")
-    expect(page.locator("#mention-suggestions li").first).to_contain_text("Budi Santoso")
+    options = page.locator("#mention-suggestions li")
+    expect(options).to_have_count(2)
+    expect(options.first).to_contain_text("Budi Santoso")
+    expect(options.first).not_to_contain_text("tidak dapat melihat")
+    expect(options.nth(1)).to_contain_text("Budiman Lain")
+    expect(options.nth(1)).to_contain_text("tidak dapat melihat percakapan ini")
     page.keyboard.press("Enter")
     page.keyboard.type("terima kasih")
     expect(page.locator("#compose-body")).to_have_value(

@@ -195,8 +195,7 @@ def load_workspace(
     ws = Workspace(thread=thread, parts=frozenset(parts), user=user, failed=failed, keep=keep or {})
     c = thread.conversation
     extra = ws.context
-    needs_colleagues = "controls" in ws.parts or "composer" in ws.parts
-    people = colleagues(user) if needs_colleagues else []
+    people = colleagues(user) if "controls" in ws.parts else []
     if "controls" in ws.parts or "side" in ws.parts:
         others = customer_conversations(user, c, scope=scope_of(user))
         extra["other_conversations"] = others
@@ -207,6 +206,9 @@ def load_workspace(
             purposes=Purpose.choices,
             priorities=Priority.choices,
             colleagues=people,
+            # The note box's suggestions live in the controls, which are re-read when the
+            # assignment changes: who can see the conversation changes with it.
+            mentionable=mention_names([p for p in people if p.user_id != user.pk], c),
             teams=teams(user),
             visits=linkable_visits(user, c) if c.customer_id else [],
             sla=conversation_sla_panel(c, now=timezone.now()),
@@ -214,7 +216,6 @@ def load_workspace(
     if "thread" in ws.parts:
         extra["lines"] = thread_lines(thread)
     if "composer" in ws.parts:
-        me = staff_of(user)
         # What the reply box says about each channel it can send through (the 24-hour
         # window of Meta's channels): the notice follows the channel chosen in the box.
         notices = {value: composer_notice(c, value) for value in thread.reply_channels}
@@ -222,7 +223,6 @@ def load_workspace(
         extra.update(
             reply_channels=[(value, Channel(value).label) for value in thread.reply_channels],
             canned_replies=list(canned_replies_for(user, team_id=c.team_id)),
-            mentionable=mention_names([p for p in people if me is None or p.pk != me.pk], c),
             messaging_window=notices.get(chosen),
             window_notices={
                 value: {"text": n.text, "open": n.is_open} if n else None
