@@ -34,4 +34,4 @@ class Command(BaseCommand):
             self.stdout.write(f"{part}: {count} indexed in {time.monotonic() - began:.1f} s")
         created = ensure_segments()
         if created:
-            self.stdout.write(f"search segments created: {', '.join(map(str, created))}")
+            self.stdout.write(f"search segments created: {', '.join(s.name for s in created)}")
