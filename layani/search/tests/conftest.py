@@ -45,14 +45,7 @@ def small_segments(
     monkeypatch.setattr(segments, "LEVELS", (SMALL_SEGMENT, SMALL_SEGMENT * 3, SMALL_SEGMENT * 9))
     segments.drop_segments()
 
-    def ensure() -> list[segments.Segment]:
-        # The test's rows are inside its transaction, their deferred foreign-key checks
-        # pending, which CREATE INDEX does not allow: checked now instead.
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        return segments.ensure_segments()
-
-    return ensure
+    return segments.ensure_segments
 
 
 SMALL_SEGMENT = 20

@@ -276,3 +276,18 @@ def test_the_levels_migration_keeps_the_old_segments_as_level_one(conversation_w
 
 def later_id(conversation):
     return SearchDocument.objects.filter(conversation=conversation).latest("id").pk
+
+
+def test_segments_are_made_inside_a_transaction_that_wrote_rows(conversation_with, branch):
+    """`layani reindex` or a test inside a transaction whose new rows' foreign keys are
+    still to be checked: the segments the rows need are made all the same."""
+    if connection.vendor != "postgresql":
+        pytest.skip("segments are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('search_searchdocument', 'id'), 1000000)"
+        )
+    conversation_with("Kartu kredit terblokir", branch=branch)
+    created = segments.ensure_segments()
+    assert created and max(s.high for s in created) > 1_000_000
+    assert search_conversations("kartu blokir", scope=ALL).hits
