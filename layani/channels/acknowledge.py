@@ -12,7 +12,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from layani.conversations.actions import send_automatic
-from layani.conversations.actions.messages import default_reply_channel
 from layani.conversations.models import Conversation
 from layani.core.formatting import format_local
 from layani.routing.sla import expected_answer_at
@@ -57,12 +56,8 @@ def acknowledge(
 ) -> None:
     if account.kind in NO_TEXT_KINDS or not account.setting("auto_acknowledge", True):
         return
-    # A web chat message left through the offline form: the widget is closed, so the
-    # acknowledgement goes where the answer will go (email), as a reply would.
-    channel = default_reply_channel(conversation) if account.kind == "webchat" else None
+    # Through the channel a reply would take: email for a web chat message left through the
+    # offline form, whose widget is closed (`default_reply_channel`).
     send_automatic(
-        conversation,
-        body_text=acknowledgement_text(conversation, customer),
-        kind="acknowledgement",
-        channel=channel,
+        conversation, body_text=acknowledgement_text(conversation, customer), kind="acknowledgement"
     )

@@ -17,9 +17,10 @@ A conversation outside someone's scope does not exist for them: `access_conversa
 raises NotFound (404), never PermissionDenied, so ids cannot be probed.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -118,7 +119,11 @@ def _unscoped(user: User | None) -> ConversationScope | None:
 
 
 def _scoped(
-    user: User, staff: Staff, team_ids: tuple[int, ...], branch_ids: tuple[int, ...], members: Any
+    user: User,
+    staff: Staff,
+    team_ids: tuple[int, ...],
+    branch_ids: tuple[int, ...],
+    members: Callable[[tuple[int, ...]], Iterable[int]],
 ) -> ConversationScope:
     """`members(branch_ids)`: the staff ids of those branches (whom a supervisor oversees)."""
     supervised: tuple[int, ...] = ()
@@ -141,17 +146,21 @@ def scope_of(user: User | None) -> ConversationScope:
     staff = staff_of(user)
     assert staff is not None
     team_ids = tuple(
-        Staff.teams.through.objects.filter(staff_id=staff.pk).values_list("team_id", flat=True)
+        sorted(
+            Staff.teams.through.objects.filter(staff_id=staff.pk).values_list("team_id", flat=True)
+        )
     )
     branch_ids = tuple(
-        Staff.branches.through.objects.filter(staff_id=staff.pk).values_list("branch_id", flat=True)
+        sorted(
+            Staff.branches.through.objects.filter(staff_id=staff.pk).values_list(
+                "branch_id", flat=True
+            )
+        )
     )
 
-    def members(branch_ids: tuple[int, ...]) -> list[int]:
-        return list(
-            Staff.branches.through.objects.filter(branch_id__in=branch_ids)
-            .values_list("staff_id", flat=True)
-            .distinct()
+    def members(branch_ids: tuple[int, ...]) -> Iterable[int]:
+        return Staff.branches.through.objects.filter(branch_id__in=branch_ids).values_list(
+            "staff_id", flat=True
         )
 
     return _scoped(user, staff, team_ids, branch_ids, members)
@@ -189,7 +198,7 @@ def scopes_of(people: list[Staff]) -> dict[int, ConversationScope]:
     for staff_id, branch_id in memberships:
         staff_in.setdefault(branch_id, set()).add(staff_id)
 
-    def members(branch_ids: tuple[int, ...]) -> list[int]:
+    def members(branch_ids: tuple[int, ...]) -> Iterable[int]:
         return [s for b in branch_ids for s in staff_in.get(b, ())]
 
     for person in rest:

@@ -51,8 +51,7 @@ class ReplyIn(StrictSchema):
         max_length=20,
         description=(
             "Default: the conversation's own channel, or email when the customer's latest "
-            "message was left through the web chat's offline form (as `reply_channels` "
-            "lists them, the default first)"
+            "message was left through the web chat's offline form"
         ),
     )
 

@@ -313,19 +313,15 @@ def fetch(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     the same for every search of one shape (the words, scope and filters are parameters,
     the choices between walk and segments are made at execution from the statistics), so
     one plan serves them all; a new segment index changes the text and PostgreSQL re-plans
-    by itself when an index of the table is created or dropped.
-
-    JIT compilation is off for the transaction: the generic estimates are high enough to
-    trigger it, and it costs 100-200 ms to save a few."""
+    by itself when an index of the table is created or dropped. (JIT compilation, which
+    the generic estimates would trigger at 100-200 ms a time, is off for every connection:
+    settings.py.)"""
     with connection.cursor() as cursor:
         if not is_postgresql():
             cursor.execute(sql, params)
             return cursor.fetchall()
         with transaction.atomic():
-            cursor.execute(
-                "SELECT set_config('jit', 'off', true), "
-                "set_config('plan_cache_mode', 'force_generic_plan', true)"
-            )
+            cursor.execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
             return _prepared(sql, params)
 
 

@@ -25,8 +25,8 @@ whatever the size of the history, but an old conversation that matches only comm
 ranks among the newest CANDIDATE_LIMIT matches or not at all. More specific words bring it
 back, and filters narrow the scope before the cap applies.
 
-JIT compilation is turned off for the statement: the generic estimates
-of the branches that do not run are high enough to trigger it, and it costs 100-200 ms.
+On PostgreSQL the statements are prepared, planned once per connection
+(`candidates.fetch`).
 """
 
 import re

@@ -85,9 +85,12 @@ def _check_reply_channel(conversation: Conversation, channel: str) -> None:
 
 
 def default_reply_channel(conversation: Conversation) -> str:
-    """The channel a reply goes through when none is chosen: the one the reply box offers
-    first (the conversation's own, or email for a message left through the web chat's
-    offline form, where the widget is closed)."""
+    """The channel a message to the customer goes through when none is chosen: the
+    conversation's own, or, for a web chat whose latest message was left through the
+    offline form (the widget is closed), the one the reply box offers first: email. Only a
+    web chat costs queries (an acknowledgement of every new WhatsApp conversation asks)."""
+    if conversation.channel != Channel.WEBCHAT:
+        return conversation.channel
     identities = list(conversation.customer.identities.all()) if conversation.customer else []
     latest = (
         Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
@@ -143,9 +146,11 @@ def send_automatic(
     conversation: Conversation, *, body_text: str, kind: str, channel: str | None = None
 ) -> Message:
     """Send the customer a message written by the system (an intake acknowledgement), as
-    the system. It goes out like a reply but is not an answer: the status stays, and the
-    customer is still waiting as far as the SLA is concerned."""
+    the system, through `channel` (default: `default_reply_channel`, as a reply). It goes
+    out like a reply but is not an answer: the status stays, and the customer is still
+    waiting as far as the SLA is concerned."""
     clean_body(body_text)
+    channel = channel or default_reply_channel(conversation)
     now = timezone.now()
     with transaction.atomic():
         locked = lock(conversation)

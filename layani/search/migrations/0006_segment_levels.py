@@ -3,10 +3,10 @@ rows, merged into larger ones as they fill.
 
 PostgreSQL only. The segments of 0005 (`search_document_segment_<n>`, 500,000 ids each)
 are the level-1 segments of the new layout, so they are renamed, not built again; then
-`ensure_segments` builds the level-0 segments of the newest rows and drops every segment the
-layout does not keep (the 500,000-id ones not yet full, and those made ahead). Built CONCURRENTLY
-(new messages keep arriving): this migration is not atomic. Going back builds the 0005
-segments again and drops the levelled ones.
+`ensure_segments` builds the level-0 segments of the newest rows and drops every segment
+the layout does not keep (the 500,000-id ones not yet full, and those made ahead). Built
+CONCURRENTLY (new messages keep arriving): this migration is not atomic. Going back builds
+the 0005 segments again and drops the levelled ones.
 """
 
 from django.db import migrations
