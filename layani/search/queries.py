@@ -13,7 +13,8 @@ How a search runs (two reading queries whatever the data: the ranked ids, then t
 
 1. The terms of the text (`layani.language.normalise.query_terms`) must all match one
    document: a message, an internal note or a conversation subject (AND); the last term may
-   be the start of a word while it is being typed.
+   be the start of a word while it is being typed (on PostgreSQL, of a common word when it
+   starts one: `candidates._QUERY`).
 2. Candidates: the newest `CANDIDATE_LIMIT` matching documents inside the scope and filters
    (`layani.search.candidates`, which explains how PostgreSQL finds them).
 3. Only the candidates are ranked (PostgreSQL `ts_rank`, SQLite `bm25`), each conversation

@@ -192,6 +192,38 @@ def test_common_and_rare_words_find_the_same_through_either_plan(conversation_wi
     assert len(with_statistics["transfer gagal"]) == 120
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+def test_a_word_being_typed_is_matched_through_the_common_words_it_starts(conversation_with):
+    """An unfinished last word that starts a common word is matched as itself or as the
+    common words it starts (GIN reads every list of a word's start whole); a word that
+    starts no common word, as the start of any word. Before statistics: any word."""
+    transfers = {conversation_with(f"Transfer gagal nomor {i}").pk for i in range(30)}
+    rare_completion = conversation_with("Pakai transferwise kemarin").pk
+    itself = conversation_with("Naik trans kota").pk
+
+    def everything(text):
+        seen, cursor = set(), None
+        while True:
+            results = search_conversations(text, scope=ALL, cursor=cursor, limit=50)
+            seen |= {h.conversation.pk for h in results.hits}
+            if results.next_cursor is None:
+                return seen
+            cursor = results.next_cursor
+
+    assert everything("transf") == transfers | {rare_completion}
+    with connection.cursor() as cursor:
+        # Few common words, as in a large history: only words in more than a few rows.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER refuses pending checks
+        cursor.execute("ALTER TABLE search_searchdocument ALTER search_vector SET STATISTICS 1")
+        cursor.execute("ANALYZE search_searchdocument")
+    assert everything("transf") == transfers
+    assert everything("trans") == transfers | {itself}
+    assert everything("transferwi") == {rare_completion}
+    assert everything("transferwise") == {rare_completion}
+    assert everything("gagal transf") == transfers
+    assert everything("transfer gagal") == transfers
+
+
 def test_postgresql_plans_a_search_once_per_connection(conversation_with, branch):
     """Planning grows with the segments, so a search shape is prepared with a generic plan
     and every later search of that shape reuses it: other words, the same plan."""
