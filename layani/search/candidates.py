@@ -16,7 +16,10 @@ stages:
 1. The walk, when the words (and the scope) look common enough, from the statistics ANALYZE
    keeps (`pg_stats.most_common_elems` of `search_vector` and of `facets`):
    - a word's share of rows: its frequency there, or 0 when it is not among them (then it
-     is rare); an AND of words is at most as common as its rarest word;
+     is rare); an AND of words: the product of their shares (taken as independent, as
+     the filters are: words common alone but rare together, "transfer gagal" in a
+     supervisor's scope, no longer walk 5,000 rows in vain; a phrase whose words go
+     together is underestimated and found through the small newest segments instead);
    - the scope's share: the sum of its facets' frequencies (any of them, at most 1); each
      filter multiplies it by its facet's frequency (filters taken as independent);
    - share = words' share * scope's share. When share >= sqrt(WALK_COST_RATIO * N / rows)
@@ -249,7 +252,8 @@ choice AS MATERIALIZED (
             AS walk_floor
     FROM (
         SELECT st.total, COALESCE(st.newest, 0) AS newest,
-            (SELECT min(share) FROM term_share) * {any_share} * {all_share} AS share,
+            (SELECT exp(sum(ln(GREATEST(share, 1e-9)))) FROM term_share)
+                * {any_share} * {all_share} AS share,
             LEAST(1, sqrt({WALK_COST_RATIO} * %(limit)s / st.total)) AS walk_from
         FROM stats st
     ) p
