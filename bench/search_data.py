@@ -186,13 +186,6 @@ STAGING_COLUMNS = (
     "channel varchar(20), purpose varchar(20), priority smallint, branch_id bigint, "
     "team_id bigint, assignee_id bigint"
 )
-# The customers' GIN index (migration 0003), dropped while loading; the conversation rows'
-# segment indexes (migration 0005, `layani.search.segments`) likewise.
-GIN_INDEXES = {
-    "search_document_customer_vector": (
-        "USING gin (search_vector) WITH (fastupdate = off) WHERE customer_id IS NOT NULL"
-    ),
-}
 
 
 def build_index(connection: Any) -> dict[str, Any]:
@@ -289,9 +282,7 @@ def move_in_time_order(connection: Any) -> dict[str, Any]:
     began = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '1GB'")
-        drop_segments()
-        for name in GIN_INDEXES:
-            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+        drop_segments()  # every GIN index of the table (`layani.search.segments`)
         cursor.execute("TRUNCATE search_searchdocument RESTART IDENTITY")
         cursor.execute("SET session_replication_role = replica")  # rows are consistent
         cursor.execute(
@@ -302,8 +293,6 @@ def move_in_time_order(connection: Any) -> dict[str, Any]:
         cursor.execute("DROP TABLE search_staging")
         insert_seconds = time.monotonic() - began
         began = time.monotonic()
-        for name, definition in GIN_INDEXES.items():
-            cursor.execute(f"CREATE INDEX {name} ON search_searchdocument {definition}")
         ensure_segments(concurrently=False)
         for table in (
             "search_searchdocument",

@@ -38,8 +38,8 @@ stages:
    few matches among common words: every segment is read (about 80-130 ms at 1M
    conversations, bench/RESULTS.md).
 
-Customers have a GIN index of their own over customer rows only (a few percent of the
-table): every match of the words among customers is read and the newest N kept.
+Customers: the newest N matching customer rows, through segments of their own by customer
+id (`segments.CUSTOMERS`), newest first, stopping when N are found.
 """
 
 import re
@@ -57,7 +57,7 @@ from layani.language.normalise import QueryTerms
 from layani.search import segments
 from layani.search.facets import POOL, IndexConditions
 from layani.search.models import SearchDocument
-from layani.search.segments import known_segments, segmented_search
+from layani.search.segments import cover, known_segments, segmented_search
 
 CANDIDATE_LIMIT = 200
 # PostgreSQL: reading one more row while walking the newest documents costs about a fifth of
@@ -297,15 +297,27 @@ def customer_candidates(
             f"WHERE search_document_fts MATCH %(match)s AND d.customer_id IS NOT NULL{scope} "
             "ORDER BY search_document_fts.rowid DESC LIMIT %(limit)s"
         ), params
-    # `customer_id IS NOT NULL` is the predicate of the customers' own GIN index; `id + 0`
-    # keeps the planner from walking the primary key through every row of the table.
+
+    # The newest matching customers, segment by segment (`segments.CUSTOMERS`), newest
+    # first, stopping when N are found. Each part names its customer id range in constants,
+    # so PostgreSQL proves it may use that segment's partial index; `customer_id + 0` keeps
+    # it from walking the customer id index instead.
+    def part(low: int, high: int | None) -> str:
+        upper = f" AND d.customer_id < {high}" if high is not None else ""
+        return f"""(
+        SELECT {COLUMNS}, d.search_vector FROM {TABLE} d
+        WHERE d.customer_id IS NOT NULL AND d.customer_id >= {low}{upper}
+            AND d.search_vector @@ (SELECT query FROM q){scope}
+        ORDER BY d.customer_id + 0 DESC LIMIT %(limit)s)"""
+
+    ranges = cover(known_segments(segments.CUSTOMERS))
+    union = "\n        UNION ALL ".join(part(low, high) for low, high in ranges)
     return (
         f"""
 WITH q AS MATERIALIZED (SELECT to_tsquery('simple', %(match)s) AS query),
 found AS MATERIALIZED (
-    SELECT {COLUMNS}, d.search_vector FROM {TABLE} d, q
-    WHERE d.search_vector @@ q.query AND d.customer_id IS NOT NULL{scope}
-    ORDER BY d.id + 0 DESC LIMIT %(limit)s
+    SELECT * FROM ({union}
+    ) AS s LIMIT %(limit)s
 )
 SELECT c.id, c.conversation_id, c.customer_id, c.kind, c.message_id,
     ts_rank(c.search_vector, q.query, 1) AS rank

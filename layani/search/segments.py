@@ -34,6 +34,12 @@ what is missing (level-0 segments AHEAD of the rows too) and drops what a larger
 replaced: by migration, by `layani reindex` and every ten minutes by the worker (`tasks.py`).
 An empty partial index costs nothing.
 
+Customer rows are segmented the same way by customer id (`CUSTOMERS`, levels of 25,000 and
+200,000 customers, index on `search_vector` only): a common name ("Rahayu", about 1% of
+customers) was found by visiting every one of its rows, ~1,900 table pages at 200,000
+customers; through the segments a search visits the newest matches only (~240 pages),
+and a rare name costs a few more index lookups.
+
 Which segments exist is read from the catalogue at most once every CATALOGUE_SECONDS per
 process. A search reads through the segments that exist (`cover`), the largest where
 several overlap; a range with no index (a build that failed, rows that outran the worker)
@@ -51,95 +57,143 @@ from layani.core.process_cache import ProcessCache
 from layani.search.models import SearchDocument
 
 TABLE = SearchDocument._meta.db_table
-# Rows per segment at each level; each level is FAN times the one below (tests use more).
+# Rows per segment at each level; each level is FAN times the one below (tests use less).
 FAN = 8
 LEVELS = (62_500, 62_500 * FAN)
+CUSTOMER_LEVELS = (25_000, 25_000 * FAN)
 # Level-0 segments made ahead of the newest row.
 AHEAD = 2
-PREFIX = "search_document_segment_"
 CATALOGUE_SECONDS = 60.0
 
 
 @dataclass(frozen=True, order=True)
+class Family:
+    """Which index rows a family's segments hold and how they are cut."""
+
+    prefix: str  # of the index names
+    column: str  # the id cut into ranges
+    rows: str  # the rows of the family (the partial indexes' first condition)
+    keys: str  # what the GIN indexes cover
+    sizes: str  # the name of this module's tuple of sizes per level (tests shrink them)
+    # Whether the newest rows, as many as the largest segment holds, stay in level-0
+    # segments: merged only once that many more rows came after them.
+    newest_small: bool = False
+
+    @property
+    def levels(self) -> tuple[int, ...]:
+        levels: tuple[int, ...] = globals()[self.sizes]
+        return levels
+
+
+CONVERSATIONS = Family(
+    "search_document_segment_",
+    "id",
+    "conversation_id IS NOT NULL",
+    "search_vector, facets",
+    "LEVELS",
+)
+CUSTOMERS = Family(
+    "search_customer_segment_",
+    "customer_id",
+    "customer_id IS NOT NULL",
+    "search_vector",
+    "CUSTOMER_LEVELS",
+    # A common name's newest matches are among the newest 25,000 customers; without this,
+    # 200,000 customers would be one segment whose every match is visited.
+    newest_small=True,
+)
+FAMILIES = (CONVERSATIONS, CUSTOMERS)
+PREFIX = CONVERSATIONS.prefix
+
+
+@dataclass(frozen=True, order=True)
 class Segment:
-    """Rows `low <= id < high`, indexed at `level`."""
+    """Rows `low <= <family's column> < high`, indexed at `level`."""
 
     low: int
     high: int
     level: int
+    family: Family = CONVERSATIONS
 
     @classmethod
-    def at(cls, level: int, number: int) -> "Segment":
-        size = LEVELS[level]
-        return cls(number * size, (number + 1) * size, level)
+    def at(cls, level: int, number: int, family: Family = CONVERSATIONS) -> "Segment":
+        size = family.levels[level]
+        return cls(number * size, (number + 1) * size, level, family)
 
     @property
     def name(self) -> str:
-        return f"{PREFIX}{self.level}_{self.low // LEVELS[self.level]}"
+        return f"{self.family.prefix}{self.level}_{self.low // self.family.levels[self.level]}"
 
     def contains(self, other: "Segment") -> bool:
         return self.low <= other.low and other.high <= self.high
 
 
-# connection alias -> the segments with a valid index, ascending
+# (connection alias, family) -> the segments with a valid index, ascending
 _known: ProcessCache[tuple[Segment, ...]] = ProcessCache(CATALOGUE_SECONDS)
 
 
-def layout(newest: int) -> list[Segment]:
-    """The segments rows up to id `newest` should have, ascending: each range that is full
-    (a row beyond it exists) at the largest level it fills, the rest in level-0 segments,
-    AHEAD more of them beyond the newest row."""
+def layout(newest: int, family: Family = CONVERSATIONS) -> list[Segment]:
+    """The segments rows up to `newest` (of the family's column) should have, ascending:
+    each range that is full (a row beyond it exists) at the largest level it fills, the
+    rest in level-0 segments, AHEAD more of them beyond the newest row. With the
+    family's `newest_small`, a range is merged only once the rows beyond it would fill a
+    segment of the largest level."""
+    levels = family.levels
+    merged_below = newest - levels[-1] if family.newest_small else newest
     wanted = []
     low = 0
-    for level in range(len(LEVELS) - 1, -1, -1):
-        size = LEVELS[level]
-        while low + size <= newest:
-            wanted.append(Segment(low, low + size, level))
+    for level in range(len(levels) - 1, 0, -1):
+        size = levels[level]
+        while low + size <= merged_below:
+            wanted.append(Segment(low, low + size, level, family))
             low += size
-    size = LEVELS[0]
+    size = levels[0]
     end = (newest // size + 1 + AHEAD) * size
     while low < end:
-        wanted.append(Segment(low, low + size, 0))
+        wanted.append(Segment(low, low + size, 0, family))
         low += size
     return wanted
 
 
-def parse(name: str) -> Segment | None:
-    """The segment an index name stands for, or None for any other index."""
-    level, _, number = name[len(PREFIX) :].partition("_")
-    if not (name.startswith(PREFIX) and level.isdigit() and number.isdigit()):
+def parse(name: str, family: Family = CONVERSATIONS) -> Segment | None:
+    """The family's segment an index name stands for, or None for any other index."""
+    level, _, number = name[len(family.prefix) :].partition("_")
+    if not (name.startswith(family.prefix) and level.isdigit() and number.isdigit()):
         return None
-    if int(level) >= len(LEVELS):
+    if int(level) >= len(family.levels):
         return None
-    return Segment.at(int(level), int(number))
+    return Segment.at(int(level), int(number), family)
 
 
 def create_statement(segment: Segment, *, concurrently: bool) -> str:
     how = "CONCURRENTLY " if concurrently else ""
+    family = segment.family
     return (
         f"CREATE INDEX {how}IF NOT EXISTS {segment.name} ON {TABLE} "
-        "USING gin (search_vector, facets) WITH (fastupdate = off) "
-        f"WHERE conversation_id IS NOT NULL AND id >= {segment.low} AND id < {segment.high}"
+        f"USING gin ({family.keys}) WITH (fastupdate = off) WHERE {family.rows} "
+        f"AND {family.column} >= {segment.low} AND {family.column} < {segment.high}"
     )
 
 
-def _catalogue(cursor: Any) -> dict[Segment, bool]:
+def _catalogue(cursor: Any, family: Family) -> dict[Segment, bool]:
     """Segment -> whether its index is valid, as the catalogue says now."""
     cursor.execute(
         "SELECT c.relname, i.indisvalid AND i.indisready FROM pg_index i "
         "JOIN pg_class c ON c.oid = i.indexrelid "
         "WHERE i.indrelid = %s::regclass AND c.relname LIKE %s",
-        [TABLE, PREFIX.replace("_", r"\_") + "%"],
+        [TABLE, family.prefix.replace("_", r"\_") + "%"],
     )
     found = {}
     for name, valid in cursor.fetchall():
-        segment = parse(name)
+        segment = parse(name, family)
         if segment is not None:
             found[segment] = bool(valid)
     return found
 
 
-def ensure_segments(*, concurrently: bool | None = None) -> list[Segment]:
+def ensure_segments(
+    *, concurrently: bool | None = None, families: tuple[Family, ...] = FAMILIES
+) -> list[Segment]:
     """Build the segments of `layout()` that are missing, then drop every other segment
     index; the segments built. PostgreSQL only. Built CONCURRENTLY (new messages keep
     arriving) unless inside a transaction, where PostgreSQL does not allow it (a test, a
@@ -149,49 +203,53 @@ def ensure_segments(*, concurrently: bool | None = None) -> list[Segment]:
     if concurrently is None:
         concurrently = not connection.in_atomic_block
     how = "CONCURRENTLY " if concurrently else ""
+    created = []
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(max(id), 0) FROM {TABLE}")
-        wanted = layout(cursor.fetchone()[0])
-        known = _catalogue(cursor)
-        if connection.in_atomic_block and any(not known.get(s) for s in wanted):
-            # CREATE INDEX refuses a table with deferred foreign-key checks pending in this
-            # transaction (rows written before, in a test or a migration): checked now.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        created = []
-        for segment in wanted:
-            if known.get(segment):
-                continue
-            if segment in known:  # a concurrent build that failed leaves an invalid index
-                cursor.execute(f"DROP INDEX {how}{segment.name}")
-            cursor.execute(create_statement(segment, concurrently=concurrently))
-            created.append(segment)
-        # The wanted segments now cover every row; the rest were merged into larger ones,
-        # or are larger ones not yet full (a database from before the levels).
-        for segment in known:
-            if segment not in wanted:
-                cursor.execute(f"DROP INDEX {how}IF EXISTS {segment.name}")
+        for family in families:
+            cursor.execute(f"SELECT COALESCE(max({family.column}), 0) FROM {TABLE}")
+            wanted = layout(cursor.fetchone()[0], family)
+            known = _catalogue(cursor, family)
+            if connection.in_atomic_block and any(not known.get(s) for s in wanted):
+                # CREATE INDEX refuses a table with deferred foreign-key checks pending in
+                # this transaction (rows written before, in a test or a migration): checked
+                # now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for segment in wanted:
+                if known.get(segment):
+                    continue
+                if segment in known:  # a concurrent build that failed leaves an invalid index
+                    cursor.execute(f"DROP INDEX {how}{segment.name}")
+                cursor.execute(create_statement(segment, concurrently=concurrently))
+                created.append(segment)
+            # The wanted segments now cover every row; the rest were merged into larger
+            # ones, or are larger ones not yet full (a database from before the levels).
+            for segment in known:
+                if segment not in wanted:
+                    cursor.execute(f"DROP INDEX {how}IF EXISTS {segment.name}")
     forget_segments()
     return created
 
 
-def drop_segments() -> None:
+def drop_segments(families: tuple[Family, ...] = FAMILIES) -> None:
     """Drop every segment index (bulk loads, going back a migration, tests)."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for segment in _catalogue(cursor):
-            cursor.execute(f"DROP INDEX IF EXISTS {segment.name}")
+        for family in families:
+            for segment in _catalogue(cursor, family):
+                cursor.execute(f"DROP INDEX IF EXISTS {segment.name}")
     forget_segments()
 
 
-def known_segments() -> tuple[Segment, ...]:
-    """The segments with a valid index, ascending (PostgreSQL; cached per process)."""
+def known_segments(family: Family = CONVERSATIONS) -> tuple[Segment, ...]:
+    """The family's segments with a valid index, ascending (PostgreSQL; cached per
+    process)."""
 
     def read() -> tuple[Segment, ...]:
         with connection.cursor() as cursor:
-            return tuple(sorted(s for s, valid in _catalogue(cursor).items() if valid))
+            return tuple(sorted(s for s, valid in _catalogue(cursor, family).items() if valid))
 
-    return _known.get(connection.alias, read)
+    return _known.get((connection.alias, family), read)
 
 
 def forget_segments() -> None:

@@ -43,9 +43,12 @@ def small_segments(
             "COALESCE(max(id), 0) + 1, false) FROM search_searchdocument"
         )
     monkeypatch.setattr(segments, "LEVELS", (SMALL_SEGMENT, SMALL_SEGMENT * 3, SMALL_SEGMENT * 9))
-    segments.drop_segments()
+    segments.drop_segments((segments.CONVERSATIONS,))
 
-    return segments.ensure_segments
+    def ensure() -> list[segments.Segment]:
+        return segments.ensure_segments(families=(segments.CONVERSATIONS,))
+
+    return ensure
 
 
 SMALL_SEGMENT = 20

@@ -12,14 +12,17 @@ from django.test.utils import CaptureQueriesContext
 
 from layani.conversations.models import ConversationStatus
 from layani.conversations.queries import ConversationScope
+from layani.customers.actions import CustomerDetails, create_customer
+from layani.customers.models import Customer
 from layani.language.normalise import query_terms
 from layani.search import candidates as candidates_module
 from layani.search import segments
 from layani.search.candidates import conversation_candidates, fetch
 from layani.search.facets import index_conditions
 from layani.search.filters import ConversationFilters
+from layani.search.indexing import index_customer
 from layani.search.models import SearchDocument
-from layani.search.queries import search_conversations
+from layani.search.queries import search_conversations, search_customers
 from layani.search.tests.conftest import SMALL_SEGMENT
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +85,53 @@ def test_the_migration_leaves_segments_and_no_index_over_every_conversation_row(
     assert f"id < {segments.LEVELS[0]}" in first
     migration = importlib.import_module("layani.search.migrations.0005_segments")
     assert "search_document_conversation_vector" in migration.DROPPED
+    # Customer rows: segments by customer id (0007), no index over every customer row.
+    assert "search_document_customer_vector" not in indexes
+    customers = indexes[segments.Segment.at(0, 0, segments.CUSTOMERS).name]
+    assert "gin (search_vector)" in customers
+    assert f"customer_id < {segments.CUSTOMER_LEVELS[0]}" in customers
+
+
+def test_customers_are_found_newest_first_through_their_segments(db, monkeypatch):
+    """Customer rows in segments by customer id: the newest matching customers are
+    found, however many segments back, also through a range whose index is missing."""
+    if connection.vendor != "postgresql":
+        pytest.skip("segments are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('customers_customer', 'id'), "
+            "COALESCE(max(id), 0) + 1, false) FROM customers_customer"
+        )
+    monkeypatch.setattr(segments, "CUSTOMER_LEVELS", (4, 12, 36))
+    monkeypatch.setattr(candidates_module, "CANDIDATE_LIMIT", 3)
+    segments.drop_segments((segments.CUSTOMERS,))
+    names = ["Budi Santoso", "Siti Rahayu", "Budi Hartono", "Dewi Lestari", "Agus Salim"] * 20
+    made = [
+        create_customer(CustomerDetails.from_values({"full_name": n}), actor=None) for n in names
+    ]
+    for customer in made:
+        index_customer(customer)
+    created = segments.ensure_segments(families=(segments.CUSTOMERS,))
+    assert {s.level for s in created} == {0, 1, 2}
+    budis = [c.pk for c in made if c.full_name.startswith("Budi")]
+
+    def found(text, limit=3):
+        return [
+            h.customer.pk for h in search_customers(text, base=Customer.objects.all(), limit=limit)
+        ]
+
+    # The three newest of 40 Budis (equal rank, newest first), and the only Salim.
+    assert sorted(found("budi"), reverse=True) == sorted(budis, reverse=True)[:3]
+    assert found("rahayu siti", limit=1) == [made[-4].pk]
+    assert found("santoso") and found("zzzz") == []
+    # A range whose index is missing is still read.
+    oldest = segments.known_segments(segments.CUSTOMERS)[0]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX {oldest.name}")
+    segments.forget_segments()
+    first_budi = made[0]
+    Customer.objects.exclude(pk=first_budi.pk).filter(full_name__startswith="Budi").delete()
+    assert found("budi") == [first_budi.pk]
 
 
 def test_segments_are_made_ahead_of_the_rows_once(small_segments, conversation_with, branch):
@@ -129,6 +179,17 @@ def test_layout_keeps_the_newest_rows_small():
     assert all(a.high == b.low for a, b in pairwise(wanted))
     assert len(segments.cover(tuple(wanted))) == len(wanted) + 1  # and the rows above
     assert segments.layout(0) == [segments.Segment.at(0, n) for n in range(3)]
+
+
+def test_the_newest_customers_stay_in_small_segments():
+    """200,000 customers in one merged segment would make a common name visit every one of
+    its matches: the newest 200,000 stay in segments of 25,000."""
+    customers = segments.CUSTOMERS
+    assert [s.level for s in segments.layout(200_000, customers)] == [0] * 11
+    wanted = segments.layout(450_000, customers)
+    assert [s.level for s in wanted] == [1] + [0] * 13
+    assert wanted[0] == segments.Segment(0, 200_000, 1, customers)
+    assert all(a.high == b.low for a, b in pairwise(wanted))
 
 
 def test_cover_reads_gaps_and_prefers_the_larger_segment():
