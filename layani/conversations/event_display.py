@@ -42,6 +42,11 @@ def describe_event(event: TimelineEvent) -> tuple[str, str]:
         return event.summary or _("Unassigned"), reason
     if kind in ROUTING_EVENT_KINDS:  # the decision in words (routing/routing_events.py)
         return reason or event.summary, ""
+    if kind == EventKind.IDENTITY_CLAIMED:  # details: the contact typed, the name given
+        who = str(d.get("contact") or event.summary)
+        if d.get("name"):
+            who = f"{d['name']} ({who})"
+        return _("Said in the chat widget they are %(who)s; not verified") % {"who": who}, reason
     if kind == EventKind.VISIT_LINKED:
         if event.visit is None:
             return _("Visit unlinked"), reason

@@ -364,6 +364,7 @@ class EventKind(models.TextChoices):
     CONTINUITY_HONOURED = "continuity_honoured", _("Continuity kept")
     CONTINUITY_BROKEN = "continuity_broken", _("Continuity broken")
     CONVERSATION_MOVED = "conversation_moved", _("Conversation moved to another customer")
+    IDENTITY_CLAIMED = "identity_claimed", _("Identity given, not verified")
 
 
 # Routing decisions: the row says in words why (its `reason`), which the thread shows.

@@ -76,17 +76,19 @@ def clean_text(text: Any) -> str:
 
 
 def remember_contact(visitor: WebchatVisitor, contact: Contact) -> None:
-    """Who the visitor says they are: their next message goes to that customer."""
+    """Who the visitor says they are now: their next message goes to that customer. The
+    email and phone given replace the ones given before (saying it again is a correction,
+    or someone else at the same browser); the name is kept when none is given."""
     visitor.name = contact.name or visitor.name
-    visitor.email = contact.email or visitor.email
-    visitor.phone = contact.phone or visitor.phone
+    visitor.email = contact.email
+    visitor.phone = contact.phone
     visitor.save(update_fields=["name", "email", "phone"])
 
 
 def identify(visitor: WebchatVisitor, contact: Contact) -> None:
     """The visitor says who they are in the widget: remembered, and stored for the worker,
-    which files the chat they already wrote under that customer at once (not only with
-    their next message)."""
+    which files the chats they already wrote under that customer at once (not only with
+    their next message; `adapter.link_identified_customer`)."""
     remember_contact(visitor, contact)
     body = {"type": "identify", "visitor": visitor.public_id, "sent_at": timezone.now().isoformat()}
     key = f"identify:{visitor.public_id}:{uuid.uuid4().hex}"
@@ -129,28 +131,34 @@ def _written_by(visitor: WebchatVisitor) -> Q:
 
 def chats_of(visitor: WebchatVisitor) -> QuerySet[Conversation]:
     """The visitor's chats on this account: the conversations of their customer that they
-    wrote in. Reads the visitor's customer afresh (the worker links it while a socket holds
-    an older copy of the row).
+    wrote in and nobody else did. Reads the visitor's customer afresh (the worker links it
+    while a socket holds an older copy of the row).
 
     A contact typed into the widget proves nothing: a visitor who gives an existing
     customer's email writes into that customer's file (so the agent sees the whole person),
-    but their widget shows only the chats they wrote in themselves, never the customer's
-    other conversations."""
+    in chats of their own (`adapter`), and their widget shows only those, never the
+    customer's other conversations, nor one that another person wrote in too (an agent
+    merged two chats, or a message filed before chats were kept apart)."""
     own = Message.objects.filter(_written_by(visitor), conversation_id=OuterRef("pk"))
+    others = Message.objects.filter(
+        Q(meta__webchat_visitor__isnull=True) | ~Q(meta__webchat_visitor=visitor.public_id),
+        conversation_id=OuterRef("pk"),
+        direction=Direction.INBOUND,
+    )
     return Conversation.objects.filter(
         customer_id__in=WebchatVisitor.objects.filter(pk=visitor.pk).values("customer_id"),
         channel_account_id=visitor.account_id,
-    ).filter(Exists(own))
+    ).filter(Exists(own), ~Exists(others))
 
 
 def latest_conversation(visitor: WebchatVisitor) -> Conversation | None:
-    """The visitor's latest chat (`chats_of`)."""
+    """The visitor's latest chat (`chats_of`): where their next message goes."""
     return chats_of(visitor).order_by("-pk").first()
 
 
 def history(visitor: WebchatVisitor) -> list[dict[str, Any]]:
     """The visitor's latest chat as the widget shows it (two queries): what they wrote, and
-    the answers from their first message on (not what others wrote in it before)."""
+    the answers from their first message on."""
     conversation = latest_conversation(visitor)
     if conversation is None:
         return []
@@ -171,21 +179,21 @@ def history(visitor: WebchatVisitor) -> list[dict[str, Any]]:
 
 
 def widget_groups(conversation: Conversation) -> list[str]:
-    """The realtime groups of the open widgets an answer in `conversation` goes to: the
-    visitors who wrote in it, still linked to its customer (two queries)."""
-    writers = {
-        str(public_id)
-        for public_id in Message.objects.filter(
-            conversation=conversation, direction=Direction.INBOUND
-        ).values_list("meta__webchat_visitor", flat=True)
-        if public_id
-    }
-    if not writers or conversation.customer_id is None:
+    """The realtime group of the open widgets an answer in `conversation` goes to: its
+    visitor's, when one visitor alone wrote in it and is still linked to its customer (the
+    chat is theirs, `chats_of`); else none (two queries)."""
+    writers = list(
+        Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
+        .order_by()
+        .values_list("meta__webchat_visitor", flat=True)
+        .distinct()[:2]
+    )
+    if len(writers) != 1 or not writers[0] or conversation.customer_id is None:
         return []
     visitors = WebchatVisitor.objects.filter(
         account_id=conversation.channel_account_id,
         customer_id=conversation.customer_id,
-        public_id__in=writers,
+        public_id=writers[0],
     )
     return [f"webchat-visitor-{pk}" for pk in visitors.values_list("pk", flat=True)]
 

@@ -459,6 +459,7 @@ def receive_inbound_message(
     attachments: Sequence[AttachmentInput] = (),
     meta: dict[str, Any] | None = None,
     waiting_from: datetime | None = None,
+    join_latest: bool = True,
 ) -> Inbound:
     """A customer wrote through `channel`: the entry point of every channel adapter.
 
@@ -475,6 +476,10 @@ def receive_inbound_message(
     `waiting_from`: the customer asked to be served from then, not now (a callback window):
     if this message starts their wait, the wait, the SLA clock and the inbox's due order
     start then.
+
+    `join_latest=False`: the sender only claims to be this customer (a web chat visitor
+    who typed their email): the message never joins the customer's latest conversation,
+    only the `conversation` named (the sender's own), else a new one.
     """
     authorise(actor)
     _check_new_conversation(channel, purpose, priority)
@@ -491,9 +496,9 @@ def receive_inbound_message(
         if customer is not None:
             # One customer's messages are taken one at a time: never two new conversations.
             list(Customer.objects.select_for_update().filter(pk=customer.pk).values("pk"))
-            latest = _threaded(conversation, customer, channel) or _latest_conversation(
-                customer, channel
-            )
+            latest = _threaded(conversation, customer, channel)
+            if latest is None and join_latest:
+                latest = _latest_conversation(customer, channel)
         outcome: Literal["appended", "reopened", "created"]
         changes: list[str] = []
         if latest is not None and latest.status in ACTIVE_STATUSES:

@@ -146,6 +146,28 @@ def test_another_channel_is_another_conversation(customer):
     assert by_email.previous_id is None
 
 
+def test_a_sender_of_unproven_identity_never_joins_the_customers_latest_conversation(
+    customer, agent, settings
+):
+    """A web chat visitor who typed the customer's email: their message goes into the
+    conversation named (theirs) or a new one, never into the customer's own open one."""
+    settings.LAYANI_REOPEN_WINDOW_DAYS = 2
+    hers = inbound(customer, "Kartu saya terblokir", channel="webchat").conversation
+    claimed = inbound(customer, "Halo", channel="webchat", join_latest=False)
+    assert claimed.outcome == "created"
+    assert claimed.conversation.pk != hers.pk and claimed.conversation.previous_id is None
+    theirs = claimed.conversation
+    again = inbound(customer, "Lagi", channel="webchat", conversation=theirs, join_latest=False)
+    assert again.outcome == "appended" and again.conversation.pk == theirs.pk
+    change_status(theirs, status=S.CLOSED, actor=agent)
+    Conversation.objects.filter(pk=theirs.pk).update(closed_at=timezone.now() - timedelta(days=3))
+    later = inbound(
+        customer, "Mau tanya", channel="webchat", conversation=theirs, join_latest=False
+    )
+    assert later.outcome == "created" and later.conversation.previous_id == theirs.pk
+    assert list(hers.messages.values_list("body_text", flat=True)) == ["Kartu saya terblokir"]
+
+
 def test_a_repeated_external_message_is_refused_and_nothing_is_stored(customer):
     inbound(customer, external_id="wamid.1")
     counts = (Conversation.objects.count(), Message.objects.count(), TimelineEvent.objects.count())

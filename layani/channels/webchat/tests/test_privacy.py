@@ -1,5 +1,6 @@
 """A contact typed into the widget proves nothing: whoever gives an existing customer's
-email writes into that customer's file, but never sees, nor receives, what others wrote."""
+email writes into that customer's file, but never sees, nor receives, what others wrote.
+A widget shows only the chats that its own visitor alone wrote in."""
 
 from typing import Any
 
@@ -7,7 +8,7 @@ import pytest
 
 from layani.channels.models import ChannelAccount
 from layani.channels.webchat.models import WebchatVisitor
-from layani.channels.webchat.visitors import history, widget_groups
+from layani.channels.webchat.visitors import history, latest_conversation, widget_groups
 from layani.conversations.actions import receive_inbound_message, reply
 from layani.customers.actions import CustomerDetails, create_customer
 
@@ -19,7 +20,9 @@ def account(db: Any) -> ChannelAccount:
     return ChannelAccount.objects.create(kind="webchat", name="Toko", key="toko-privasi")
 
 
-def write(visitor: WebchatVisitor, text: str, n: int) -> Any:
+def write(visitor: WebchatVisitor, text: str, n: int, *, into: Any = None) -> Any:
+    """The visitor writes, as the worker files it: into their own latest chat or a new one
+    (`into`: a chat of the customer's that someone else started, as before this was so)."""
     return receive_inbound_message(
         customer=visitor.customer,
         channel="webchat",
@@ -27,6 +30,8 @@ def write(visitor: WebchatVisitor, text: str, n: int) -> Any:
         external_id=f"webchat:{visitor.public_id}:{n}",
         channel_account_id=visitor.account_id,
         meta={"webchat_visitor": visitor.public_id, "webchat_client_id": str(n)},
+        conversation=into or latest_conversation(visitor),
+        join_latest=False,
         actor=None,
     ).conversation
 
@@ -53,3 +58,24 @@ def test_a_visitor_giving_someone_elses_email_sees_none_of_their_chat(account, a
     write(stranger, "halo", 2)
     assert texts(stranger) == ["halo"]  # not her question, not the earlier answer
     assert "Bunga deposito saya berapa?" in texts(real)
+
+
+def test_a_chat_someone_else_wrote_in_shows_nothing_and_reaches_nobody_else(account, agent):
+    """A stranger's message that went into Dewi's open chat (so it was, before web chat
+    messages kept to their own chats): the stranger's widget shows nothing of it and hears
+    none of its answers; only a chat one visitor alone wrote in reaches a widget."""
+    dewi = create_customer(
+        CustomerDetails.from_values({"full_name": "Dewi", "email": "dewi@contoh.co.id"}),
+        actor=None,
+    )
+    real = WebchatVisitor.objects.create(account=account, customer=dewi)
+    chat = write(real, "Bunga deposito saya berapa?", 1)
+    stranger = WebchatVisitor.objects.create(account=account, customer=dewi)
+    assert write(stranger, "halo", 2, into=chat) == chat
+    reply(chat, body_text="Bu Dewi, bunga deposito Anda 4,5%.", actor=agent)
+
+    assert texts(stranger) == []
+    assert latest_conversation(stranger) is None  # their next message starts their own chat
+    assert widget_groups(chat) == []
+    assert write(stranger, "halo lagi", 3) != chat
+    assert texts(stranger) == ["halo lagi"]

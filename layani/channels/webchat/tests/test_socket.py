@@ -18,7 +18,7 @@ from layani.channels.webchat.tests.conftest import SITE
 from layani.channels.webchat.visitors import history
 from layani.config.asgi import application
 from layani.conversations.actions import reply
-from layani.conversations.models import Conversation, Direction, Message
+from layani.conversations.models import Conversation, Direction, EventKind, Message
 from layani.conversations.notify import INBOX_ALL_GROUP
 from layani.customers.models import CustomerIdentity
 from layani.routing.agent_status import set_agent_status
@@ -129,6 +129,8 @@ def test_identification_gives_the_chat_the_customer_identity(chat_account):
     identity = CustomerIdentity.objects.get(customer=conversation.customer)
     assert (identity.kind, identity.value) == ("email", "rina@example.com")
     assert conversation.customer.full_name == "Rina"
+    [claim] = conversation.timeline.filter(kind=EventKind.IDENTITY_CLAIMED)  # on her word
+    assert claim.details == {"contact": "rina@example.com", "name": "Rina"}
 
 
 def test_typing_goes_both_ways(chat_account, agent):

@@ -12,8 +12,9 @@ import pytest
 
 from layani.channels.models import ChannelAccount
 from layani.channels.webchat.models import WebchatVisitor
-from layani.conversations.actions import reply
+from layani.conversations.actions import receive_inbound_message, reply
 from layani.conversations.models import Conversation, Direction, Message
+from layani.customers.actions import CustomerDetails, create_customer
 from layani.routing.agent_status import set_agent_status
 from layani.testing.asgi import AsgiServer
 from layani.testing.browser import ChromiumSession
@@ -192,6 +193,65 @@ def test_a_stale_error_goes_once_the_form_goes_through(
     compose.locator("button").click()
     expect(page.locator(".msg.visitor[data-stored=yes]")).to_have_text(QUESTION)
     expect(page.locator(".notice")).to_be_hidden()
+
+
+def test_a_visitor_who_gives_a_customers_email_first_sees_only_their_own_chat(
+    chromium: ChromiumSession, asgi_server: AsgiServer, site: BusinessSite, agent: Any
+) -> None:
+    """Someone types Dewi's email before writing: the widget shows their own chat and its
+    answer, never what is said to Dewi in her open chat, live or after a reload."""
+    from playwright.sync_api import expect
+
+    to_dewi = "Bu Dewi, saldo tabungan Anda Rp12.500.000."
+
+    def dewi_with_an_open_chat() -> Conversation:
+        account = make_account(site.url)
+        dewi = create_customer(
+            CustomerDetails.from_values({"full_name": "Dewi", "email": "dewi@contoh.co.id"}),
+            actor=None,
+        )
+        browser = WebchatVisitor.objects.create(account=account, customer=dewi)
+        return receive_inbound_message(
+            customer=dewi,
+            channel="webchat",
+            body_text="Saldo saya berapa?",
+            external_id=f"webchat:{browser.public_id}:1",
+            channel_account_id=account.pk,
+            meta={"webchat_visitor": browser.public_id, "webchat_client_id": "1"},
+            join_latest=False,
+            actor=None,
+        ).conversation
+
+    hers = asgi_server.run(dewi_with_an_open_chat)
+    set_agent_status(agent.staff, status="online", actor=agent)
+    page = chromium.new_page()
+    page.goto(site.url)
+    page.locator(".launcher").click()
+    expect(page.locator(".status")).to_have_attribute("data-online", "yes")
+    page.locator(".identify summary").click()
+    who = page.locator("form.who")
+    who.locator("[name=name]").fill("Dewi")
+    who.locator("[name=email]").fill("dewi@contoh.co.id")
+    who.locator("button").click()
+    expect(page.locator(".identify")).to_have_js_property("open", False)
+    page.locator(".compose textarea").fill(QUESTION)
+    page.locator(".compose button").click()
+    expect(page.locator(".msg.visitor[data-stored=yes]")).to_have_text(QUESTION)
+    theirs = wait_for(
+        asgi_server,
+        lambda: Conversation.objects.filter(messages__body_text=QUESTION).first(),
+    )
+    assert theirs.pk != hers.pk
+
+    asgi_server.run(lambda: reply(hers, body_text=to_dewi, actor=agent))
+    asgi_server.run(lambda: reply(theirs, body_text=ANSWER, actor=agent))
+    expect(page.locator(".msg.agent").last).to_contain_text(ANSWER)
+    expect(page.locator(".msg", has_text="Rp12.500.000")).to_have_count(0)
+
+    page.reload()
+    expect(page.locator(".msg.visitor")).to_have_text([QUESTION])
+    expect(page.locator(".msg.agent").last).to_contain_text(ANSWER)
+    expect(page.locator(".msg", has_text="Rp12.500.000")).to_have_count(0)
 
 
 def test_a_site_that_is_not_allowed_gets_no_chat(
