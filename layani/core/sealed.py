@@ -101,7 +101,8 @@ class SealedJSONField(models.TextField):
     def formfield(
         self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
     ) -> Any:
-        return forms.JSONField(**{"required": not self.blank, **kwargs})
+        # Field's own, for the label and help text (TextField's would add a text widget).
+        return models.Field.formfield(self, form_class=forms.JSONField, **kwargs)
 
 
 class SealedTextField(models.TextField):

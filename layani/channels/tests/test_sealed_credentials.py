@@ -1,6 +1,7 @@
 """Channel credentials are sealed in the database: a dump shows no token, the application
 reads them as before, keys rotate without losing anything, a lost key fails loudly."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -85,9 +86,13 @@ def test_an_admin_edits_the_credentials_as_json(client):
     client.force_login(User.objects.create_superuser("boss", password="rahasia-uji-123"))
     admin_client = client
     account = make()
-    page = admin_client.get(f"/admin/layani_channels/channelaccount/{account.pk}/change/")
+    page = admin_client.get(
+        f"/admin/layani_channels/channelaccount/{account.pk}/change/", HTTP_ACCEPT_LANGUAGE="id"
+    )
     assert page.status_code == 200
     assert "access_token" in page.content.decode()
+    label = re.search(r'<label[^>]*for="id_secrets"[^>]*>([^<]*)<', page.content.decode())
+    assert label is not None and label.group(1).strip().rstrip(":") == "Kredensial"
     response = admin_client.post(
         f"/admin/layani_channels/channelaccount/{account.pk}/change/",
         {
