@@ -1,5 +1,5 @@
 """PostgreSQL's full-text index of conversation rows, cut into segments of ids, small for
-the newest rows and larger for older ones.
+the newest rows and larger for older ones; customer rows likewise, by customer id.
 
 The newest page of matches is what a search needs. One GIN index over every conversation
 row answers "which rows match" in no useful order, so finding the newest 200 matches of
