@@ -2,14 +2,18 @@
 
 Placeholders, in Indonesian or English: {nama_pelanggan} / {customer_name},
 {nomor_tiket} / {ticket_number}, {perkiraan_waktu} / {expected_time} (when the answer is
-due, in the branch's zone or the business's), {nama_agen} / {agent_name}. Anything else in
-braces is left as written, so a typo shows instead of breaking the reply.
+due, in the branch's zone or the business's; once that time has passed, the time an answer
+is due from now by the SLA policy, never a promise already broken), {nama_agen} /
+{agent_name}. Anything else in braces is left as written, so a typo shows instead of
+breaking the reply.
 """
 
 import re
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layani.core.formatting import format_local
@@ -42,9 +46,28 @@ def placeholder_values(
     return {
         "customer_name": customer.full_name if customer is not None else _("Customer"),
         "ticket_number": conversation.reference,
-        "expected_time": format_local(conversation.due_at, zone),
+        "expected_time": format_local(expected_time(conversation), zone),
         "agent_name": agent.display_name if agent is not None else "",
     }
+
+
+def expected_time(conversation: "Conversation") -> datetime:
+    """When the customer may expect the answer: the conversation's due time while it is
+    ahead; once passed (or without one), the first-response target of its SLA policy
+    counted from now, as a new message would be told."""
+    from layani.routing.sla import expected_answer_at
+
+    now = timezone.now()
+    if conversation.due_at is not None and conversation.due_at > now:
+        return conversation.due_at
+    return expected_answer_at(
+        channel=conversation.channel,
+        purpose=conversation.purpose,
+        priority=conversation.priority,
+        customer=conversation.customer,
+        branch=conversation.branch_id,
+        now=now,
+    )
 
 
 def fill_placeholders(text: str, values: dict[str, str]) -> str:

@@ -1,6 +1,8 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from layani.conversations.actions import (
     CannedReplyDetails,
@@ -74,7 +76,7 @@ def test_placeholders_in_both_languages_and_the_branch_zone(customer, agent_x, b
         customer=customer, channel="whatsapp", branch=branch, actor=None
     )
     Conversation.objects.filter(pk=conversation.pk).update(
-        due_at=datetime(2026, 11, 23, 2, 30, tzinfo=UTC)
+        due_at=datetime(2030, 11, 23, 2, 30, tzinfo=UTC)
     )
     conversation.refresh_from_db()
     assign(conversation, assignee=agent_x.staff, actor=None)
@@ -89,10 +91,28 @@ def test_placeholders_in_both_languages_and_the_branch_zone(customer, agent_x, b
     text = render_canned_reply(reply, conversation)
     ref = f"L-{conversation.pk}"
     assert text == (
-        f"Halo Wulan Sari, tiket {ref} dijawab paling lambat 23/11/2026 09.30 WIB. "
-        f"Salam, Sari Agen. / Dear Wulan Sari, {ref} by 23/11/2026 09.30 WIB, "
+        f"Halo Wulan Sari, tiket {ref} dijawab paling lambat 23/11/2030 09.30 WIB. "
+        f"Salam, Sari Agen. / Dear Wulan Sari, {ref} by 23/11/2030 09.30 WIB, "
         "Sari Agen. {tidak_dikenal} {} {{x}} {nama_pelanggan"
     )
+
+
+def test_a_due_time_already_passed_is_never_promised(customer, branch, supervisor):
+    """Overdue: the reply promises the time an answer is due from now, not the past."""
+    conversation = start_conversation(
+        customer=customer, channel="whatsapp", branch=branch, actor=None
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(
+        due_at=timezone.now() - timedelta(days=36)
+    )
+    conversation.refresh_from_db()
+    reply = make_reply(supervisor, body="paling lambat {perkiraan_waktu}")
+    before = timezone.now().astimezone(ZoneInfo(branch.timezone)).replace(second=0, microsecond=0)
+    text = render_canned_reply(reply, conversation)
+    promised = datetime.strptime(text, "paling lambat %d/%m/%Y %H.%M WIB").replace(
+        tzinfo=ZoneInfo(branch.timezone)
+    )
+    assert promised >= before
 
 
 def test_filling_never_crashes_on_odd_text():
