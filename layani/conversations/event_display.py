@@ -39,6 +39,9 @@ def describe_event(event: TimelineEvent) -> tuple[str, str]:
     if kind == EventKind.PRIORITY_CHANGED and before and after:
         return f"{_label(Priority, before)} → {_label(Priority, after)}", reason
     if kind == EventKind.ASSIGNED:
+        if "assignee" in d and d.get("assignee") is None and d.get("team") is None:
+            # Unassigned, in the reader's language (older rows stored the writer's word).
+            return _("Unassigned"), reason
         return event.summary or _("Unassigned"), reason
     if kind in ROUTING_EVENT_KINDS:  # the decision in words (routing/routing_events.py)
         return reason or event.summary, ""

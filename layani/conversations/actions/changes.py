@@ -79,10 +79,11 @@ def assign(
             return conversation
         locked.updated_at = now
         save(locked, [f"{name}_id" for name in changes])
+        # Names, not words: the thread says "Unassigned" in the reader's language.
         summary = (
             locked.assignee.display_name
             if locked.assignee
-            else (locked.team.name if locked.team else str(_("Unassigned")))
+            else (locked.team.name if locked.team else "")
         )
         record_event(
             EventKind.ASSIGNED,

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from layani.branches.actions import check_in_visit
 from layani.conversations.actions import (
@@ -13,6 +14,7 @@ from layani.conversations.actions import (
     merge_conversations,
     receive_inbound_message,
 )
+from layani.conversations.event_display import describe_event
 from layani.conversations.models import (
     Conversation,
     ConversationStatus,
@@ -68,6 +70,23 @@ def test_assign_reassign_and_unassign_with_before_and_after(
         },
     ]
     assert [r.summary for r in rows][:2] == ["Sari Agen", "Yudi Agen"]
+
+
+def test_unassigned_reads_in_the_readers_language(conversation, agent_x, admin_user):
+    """Unassigned by someone working in English, read in Indonesian, and the other way."""
+    assign(conversation, assignee=agent_x.staff, actor=admin_user)
+    with translation.override("en"):
+        assign(conversation, assignee=None, actor=admin_user)
+    row = events(conversation, EventKind.ASSIGNED)[-1]
+    with translation.override("id"):
+        assert describe_event(row)[0] == "Belum ditugaskan"
+    with translation.override("en"):
+        assert describe_event(row)[0] == "Unassigned"
+    # A row written before, with the writer's word stored.
+    TimelineEvent.objects.filter(pk=row.pk).update(summary="Unassigned")
+    row.refresh_from_db()
+    with translation.override("id"):
+        assert describe_event(row)[0] == "Belum ditugaskan"
 
 
 def test_assigning_what_is_assigned_changes_nothing(conversation, agent_x, admin_user):
