@@ -356,6 +356,8 @@ def test_customer_panel_shows_what_matters_first_and_edits_it_in_place(
     assert html.index('id="what-matters"') < html.index('id="customer-side"')
     side = section(html, "customer-side")
     assert 'data-rating="2"' in side and "Antre lama" in side
+    standing = re.sub(r"<[^>]+>|\s+", " ", side.split('class="customer-standing"')[1])
+    assert "pelanggan sejak" not in standing.lower() and " sejak " in standing
     assert branch.name in section(html, "customer-visits")
 
     response = signed_in.post(
