@@ -50,11 +50,30 @@ def describe_event(event: TimelineEvent) -> tuple[str, str]:
         if d.get("name"):
             who = f"{d['name']} ({who})"
         return _("Said in the chat widget they are %(who)s; not verified") % {"who": who}, reason
+    if kind == EventKind.VISIT_CALLED:
+        return event.summary, _call_reason(d)
     if kind == EventKind.VISIT_LINKED:
         if event.visit is None:
             return _("Visit unlinked"), reason
         return _("Ticket %(ticket)s") % {"ticket": event.visit.ticket_number}, reason
     return event.summary, reason
+
+
+def _call_reason(d: dict[str, Any]) -> str:
+    """Why this ticket was called, in words: the queue policy's rule
+    (`routing.queue_policy.Decision.reason`) or the clerk's own reason."""
+    code = str(d.get("reason", ""))
+    if d.get("recall"):
+        return _("called again (%(count)s)") % {"count": d["recall"]}
+    if code == "score":
+        return _("next in the queue's order")
+    if code == "ratio":
+        return _("priority and regular visitors take turns")
+    if code == "max_wait":
+        return _("waited longer than the queue allows")
+    if code == "out_of_order":  # the clerk's reason is in the row's summary
+        return _("called out of order")
+    return code
 
 
 def actor_name(event: TimelineEvent) -> str:

@@ -2,7 +2,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from layani.branches import actions
 from layani.branches.models import (
@@ -15,6 +15,7 @@ from layani.branches.models import (
 )
 from layani.branches.notifications import notify_visitors_near_front
 from layani.branches.queue_queries import branch_queue
+from layani.conversations.event_display import describe_event
 from layani.conversations.models import EventKind, OutboxMessage, TimelineEvent
 from layani.core.errors import Conflict, InvalidInput
 from layani.customers.actions import CustomerDetails, create_customer
@@ -358,3 +359,16 @@ def test_estimates_count_everyone_ahead_in_the_branch(branch, service, complaint
     assert estimate.counters == 1
     # 3 ahead x 10 minutes default handling (no history yet), nobody being served.
     assert estimate.seconds == 3 * service.default_handling_minutes * 60
+
+
+def test_the_timeline_says_why_a_ticket_was_called_in_words(branch, service, clerk_at):
+    """The queue policy's rule ("score", "ratio", "max_wait") is never shown as a code."""
+    user, counter = clerk_at(1, [service])
+    customer = create_customer(CustomerDetails.from_values({"full_name": "Joko"}), actor=None)
+    walk_in(branch, service, minutes_ago=5, customer=customer)
+    visit = actions.call_next(counter, actor=user)
+    actions.recall(visit, actor=user)
+    called = TimelineEvent.objects.filter(visit=visit, kind=EventKind.VISIT_CALLED).order_by("id")
+    with translation.override("id"):
+        reasons = [describe_event(event)[1] for event in called]
+    assert reasons == ["giliran berikutnya menurut urutan antrean", "dipanggil ulang (1)"]
