@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q
 
-from layani.conversations.models import ACTIVE_STATUSES, Conversation
+from layani.conversations.models import ACTIVE_STATUSES, Conversation, ConversationStatus
 from layani.core.choices import Channel, Purpose
 from layani.demo import catalogue
 from layani.demo.bulk_load import insert_objects
@@ -242,6 +242,12 @@ def apply_demo_slas(now: datetime, *, batch: int = 500) -> int:
         if policy is None:
             continue
         row = ConversationSla(conversation_id=conversation.pk)
+        if conversation.status == ConversationStatus.PENDING and conversation.updated_at < now:
+            # It has waited on the customer since its last change: the clock paused then,
+            # as the action that set it pending would have paused it, not at loading time.
+            evaluate_conversation(
+                conversation, row, config=config, policy=policy, now=conversation.updated_at
+            )
         evaluation = evaluate_conversation(conversation, row, config=config, policy=policy, now=now)
         rows.append(row)
         due = nearest_open_due(evaluation.states)

@@ -257,6 +257,15 @@ class TestDemoBusiness:
         assert ConversationSla.objects.filter(conversation__in=open_ones).count() > 50
         colours = {badge.colour for badge in sla_badges(open_ones, now=timezone.now()).values()}
         assert {"ok", "breached"} <= colours
+        # Waiting on the customer since their last change: the clock paused then, not at
+        # loading time (else every one of them looks late in the inbox).
+        pending = ConversationSla.objects.filter(conversation__status="pending").select_related(
+            "conversation"
+        )
+        assert pending.exists()
+        for row in pending:
+            assert row.paused_since is not None, row.conversation_id
+            assert abs(row.paused_since - row.conversation.updated_at).total_seconds() < 1
         # The sweep and auto-assignment ran: breaches escalated, decisions explained.
         events = TimelineEvent.objects
         assert events.filter(kind=EventKind.SLA_BREACHED).exists()
