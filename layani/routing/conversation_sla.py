@@ -42,6 +42,15 @@ def duration_words(delta: timedelta) -> str:
     return ngettext("%(minutes)s min", "%(minutes)s min", minutes) % {"minutes": minutes}
 
 
+def working_time_words(delta: timedelta) -> str:
+    """`37 h 0 min`, `35 min`: hours of working time are not days on the calendar."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    return ngettext("%(minutes)s min", "%(minutes)s min", minutes) % {"minutes": minutes}
+
+
 @dataclass(frozen=True)
 class SlaTargetLine:
     """One target as the page shows it."""
@@ -77,7 +86,12 @@ def _line(view: TargetView, zone: str) -> SlaTargetLine:
     elif view.status == TargetStatus.BREACHED:
         text = _("%(time)s late") % {"time": duration_words(view.late_by)}
     else:
-        text = _("%(time)s left") % {"time": duration_words(view.time_left)}
+        # Business time, which the inbox's wall-clock "time left" is not: said as such, with
+        # the instant both count to.
+        text = _("%(time)s of working time left, due %(due)s") % {
+            "time": working_time_words(view.time_left),
+            "due": format_local(view.due_at, zone),
+        }
     return SlaTargetLine(
         target=view.target,
         label=str(TARGET_LABELS.get(view.target, view.target)),

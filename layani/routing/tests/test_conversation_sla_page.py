@@ -77,6 +77,11 @@ def test_the_page_shows_the_policy_and_time_left_then_amber_then_red(
         "first_response": ("running", "later", 40),
         "resolution": ("running", "later", 460),
     }
+    # Working time, which the header's wall-clock time left is not, and the instant both
+    # count to (after the lunch break and the night: Tuesday 09.00).
+    line = re.search(r'data-sla-target="resolution".*?<time[^>]*>([^<]*)<', html, re.S)
+    assert line is not None
+    assert line.group(1) == "sisa waktu kerja 7 jam 40 mnt, paling lambat 11/03/2025 09.00 WIB"
 
     clock.advance(minutes=30)  # 09:50: ten minutes left, inside the warning
     assert targets(controls(signed_in, conversation))["first_response"] == (
