@@ -24,8 +24,9 @@ from layani.conversations.models import (
     Message,
     TimelineEvent,
 )
+from layani.conversations.recipients import ADDRESSED_CHANNELS
 from layani.core.choices import Channel, Purpose
-from layani.customers.models import Customer, CustomerStatus
+from layani.customers.models import Customer, CustomerIdentity, CustomerStatus, IdentityKind
 from layani.demo import catalogue
 from layani.demo import timeline_entries as entries
 from layani.demo.bulk_load import insert_objects
@@ -98,6 +99,13 @@ class ConversationGenerator:
         self.roster = roster
         self.prospects = [c for c in customers if c.status == CustomerStatus.PROSPECT]
         self.known = [c for c in customers if c.status == CustomerStatus.CUSTOMER]
+        # What each customer can be written to at: a conversation comes in by a channel the
+        # customer has an address on, so the reply box can answer through it.
+        self.kinds: dict[int, set[str]] = {}
+        for customer_id, kind in CustomerIdentity.objects.filter(
+            customer__in=[c.pk for c in customers]
+        ).values_list("customer_id", "kind"):
+            self.kinds.setdefault(customer_id, set()).add(kind)
         self.branches = list(business.branches.values())
         self.pools = StaffPools()
         self.teller = StoryTeller(rng, MessageTexts(rng), self.now)
@@ -174,6 +182,15 @@ class ConversationGenerator:
             return None  # an anonymous web visitor who never left a contact
         return self.rng.choice(self.known)
 
+    def _reachable(self, customer: Customer, channel: Channel) -> Channel:
+        """`channel`, or when it needs an address the customer has not given (an email
+        without an email address), WhatsApp or a phone call instead."""
+        kinds = self.kinds.get(customer.pk, set())
+        wanted = ADDRESSED_CHANNELS.get(channel)
+        if wanted is None or kinds.intersection(wanted):
+            return channel
+        return Channel.WHATSAPP if IdentityKind.WHATSAPP in kinds else Channel.PHONE
+
     def _started_at(self, customer: Customer | None) -> datetime:
         rng, window = self.rng, self.window
         earliest = max(window.start, customer.created_at) if customer else window.start
@@ -192,6 +209,8 @@ class ConversationGenerator:
         customer = self._customer(purpose)
         if customer is None:
             channel = rng.choice([Channel.WEBCHAT, Channel.ASSISTANT])
+        else:
+            channel = self._reachable(customer, channel)
         branch = rng.choice(self.branches) if channel == Channel.IN_PERSON else None
         script = rng.choice(SCRIPTS[purpose])
         started = self._started_at(customer)

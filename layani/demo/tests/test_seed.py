@@ -273,6 +273,26 @@ class TestDemoBusiness:
         reasons = events.filter(kind=EventKind.AUTO_ASSIGNED).values_list("details", flat=True)
         assert any(d["reason"] and d["routing"]["load"] for d in reasons)
 
+    def test_conversations_come_by_a_channel_the_customer_can_be_answered_on(
+        self, demo: str
+    ) -> None:
+        from layani.conversations.recipients import ADDRESSED_CHANNELS
+        from layani.customers.models import CustomerIdentity
+
+        kinds: dict[int, set[str]] = {}
+        for customer_id, kind in CustomerIdentity.objects.values_list("customer_id", "kind"):
+            kinds.setdefault(customer_id, set()).add(kind)
+        addressed = Conversation.objects.filter(
+            channel__in=list(ADDRESSED_CHANNELS), customer__isnull=False
+        ).values_list("pk", "channel", "customer_id")
+        assert addressed.filter(channel="email").exists()
+        unreachable = [
+            (pk, channel)
+            for pk, channel, customer_id in addressed
+            if not kinds.get(customer_id, set()) & set(ADDRESSED_CHANNELS[channel])
+        ]
+        assert unreachable == []
+
     def test_seeding_again_changes_nothing(self, demo: str) -> None:
         before = (Customer.objects.count(), Staff.objects.count(), Visit.objects.count())
         output = _seed()
