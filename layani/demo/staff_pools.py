@@ -45,8 +45,7 @@ class StaffPools:
             branch_id = self._branch_id(facts.code)
             if team_id is not None and branch_id is not None:
                 self.branch_teams[branch_id] = team_id
-        contact_centre = self.team_ids.get(catalogue.CONTACT_CENTRE_TEAM)
-        self.contact_centre = self.members.get(contact_centre or -1) or everyone
+        self.contact_centre_id = self.team_ids.get(catalogue.CONTACT_CENTRE_TEAM)
         self.names = {p.staff_id: p for p in everyone}
 
     @staticmethod
@@ -65,12 +64,22 @@ class StaffPools:
         name = teams.get(purpose, catalogue.CONTACT_CENTRE_TEAM)
         return self.team_ids.get(name)
 
-    def member_of(self, rng: random.Random, team_id: int | None, purpose: str) -> Person | None:
-        pool = self.members.get(team_id or -1)
-        if purpose == Purpose.COMPLAINT and team_id is not None and rng.random() < 0.4:
-            pool = self.contact_centre  # complaints overflow to the contact centre
-        pool = pool or self.contact_centre
-        return rng.choice(pool) if pool else None
+    def member_of(
+        self, rng: random.Random, team_id: int | None, purpose: str
+    ) -> tuple[int | None, Person | None]:
+        """(team id, assignee): someone of the team, so that the assignee is always a member
+        of the conversation's team, as auto-assignment keeps it. Complaints partly overflow
+        to the contact centre, and a team with nobody in it hands its work there too: the
+        conversation then belongs to the contact centre. Without a team (picked from the
+        shared pool), a contact-centre agent took it."""
+        if team_id is None:
+            anyone = self.members.get(self.contact_centre_id or -1) or self.everyone
+            return None, rng.choice(anyone) if anyone else None
+        pool = self.members.get(team_id, [])
+        overflow = purpose == Purpose.COMPLAINT and rng.random() < 0.4
+        if (overflow or not pool) and self.contact_centre_id is not None:
+            team_id, pool = self.contact_centre_id, self.members.get(self.contact_centre_id, [])
+        return (team_id, rng.choice(pool)) if pool else (team_id, None)
 
     def handling(
         self,
@@ -85,17 +94,17 @@ class StaffPools:
         """(team id, assignee) of a conversation that now stands at `status`."""
         team_id = self.team_for(purpose, branch_id)
         if documented or channel == Channel.IN_PERSON:
-            return team_id, self.member_of(rng, team_id, purpose)
+            return self.member_of(rng, team_id, purpose)
         if status == ConversationStatus.NEW:
             roll = rng.random()
             if roll < 0.35:
                 return None, None  # the shared pool, "Belum ditugaskan"
             if roll < 0.75:
                 return team_id, None
-            return team_id, self.member_of(rng, team_id, purpose)
+            return self.member_of(rng, team_id, purpose)
         if rng.random() < 0.08:
             team_id = None  # picked straight from the pool
-        return team_id, self.member_of(rng, team_id, purpose)
+        return self.member_of(rng, team_id, purpose)
 
 
 def ensure_tags() -> dict[str, int]:

@@ -6,11 +6,13 @@ skills, open work, capacity) into `Agent`s under the team's lock, and this modul
 Rules, in order:
 1. A paused team assigns nothing (the conversation waits with the team).
 2. Continuity: the customer's preferred staff member, or whoever served them recently, gets
-   it when available (online, within working hours, with the skills and a free slot).
-   When they are not available and the team waits for them (`continuity_wait_minutes`), the
-   conversation is held for them until then; when the wait is over, or there is no wait, or
-   they can never take it (no skill, no longer active), it goes to someone else and the
-   continuity break is reported with its reason.
+   it when available (a member of the conversation's team, online, within working hours,
+   with the skills and a free slot). When they are not available and the team waits for
+   them (`continuity_wait_minutes`), the conversation is held for them until then; when the
+   wait is over, or there is no wait, or they can never take it (not in the team, no skill,
+   no longer active), it goes to someone else and the continuity break is reported with its
+   reason. Continuity never takes a conversation out of its team: a conversation handed to
+   the complaints team is not given back to the customer's usual person in another team.
 3. Otherwise among the available members: round robin (the next staff id after the team's
    pointer, wrapping around) or least loaded (the lowest load ratio for this kind of work,
    then the longest idle, then the lowest id).
@@ -49,9 +51,12 @@ UNAVAILABLE_INACTIVE = "inactive"
 UNAVAILABLE_OUTSIDE_HOURS = "outside_hours"
 UNAVAILABLE_MISSING_SKILL = "missing_skill"
 UNAVAILABLE_AT_CAPACITY = "at_capacity"
+UNAVAILABLE_NOT_IN_TEAM = "not_in_team"  # the continuity person belongs to another team
 # ...and a status other than online is its own reason: "away", "on_break", "offline".
 # Reasons that will not pass by waiting: continuity breaks at once.
-PERMANENT_REASONS = frozenset({UNAVAILABLE_INACTIVE, UNAVAILABLE_MISSING_SKILL})
+PERMANENT_REASONS = frozenset(
+    {UNAVAILABLE_INACTIVE, UNAVAILABLE_NOT_IN_TEAM, UNAVAILABLE_MISSING_SKILL}
+)
 
 # Kinds of work, by channel: what a capacity counts. Live channels are "phone" (one at a
 # time) or "chat" (a few at once); asynchronous ones "email".
@@ -113,7 +118,7 @@ class Agent:
     load: Mapping[str, int] = field(default_factory=dict)  # open conversations per kind
     capacity: Mapping[str, int] = field(default_factory=dict)  # Staff.capacity
     last_assigned_at: datetime | None = None
-    in_team: bool = True  # False for a continuity person from outside the team
+    in_team: bool = True  # False for a continuity person from outside the team: never chosen
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,8 @@ def _unavailability(
 ) -> str | None:
     if not agent.is_active:
         return UNAVAILABLE_INACTIVE
+    if not agent.in_team:
+        return UNAVAILABLE_NOT_IN_TEAM
     skills = agent.skills
     for requirement in request.required_skills:
         if skills.get((requirement.kind, requirement.value), 0) < requirement.min_level:
@@ -224,7 +231,8 @@ def decide(
     now: datetime,
 ) -> Decision:
     """The decision for one conversation. `agents` are the team's members, plus the
-    continuity person when they are not a member (`in_team=False`)."""
+    continuity person when they are not a member (`in_team=False`): loaded only so that
+    the break can be said with their name; nobody outside the team is ever chosen."""
     kind = work_kind(request.channel)
     overrides = settings.capacity_overrides
     if settings.paused:

@@ -34,6 +34,7 @@ def unavailable_label(reason: str) -> str:
         decision_rules.UNAVAILABLE_OUTSIDE_HOURS: _("outside working hours"),
         decision_rules.UNAVAILABLE_MISSING_SKILL: _("lacks a required skill"),
         decision_rules.UNAVAILABLE_AT_CAPACITY: _("has no free slot"),
+        decision_rules.UNAVAILABLE_NOT_IN_TEAM: _("is not in this team"),
         decision_rules.AWAY: _("away"),
         decision_rules.ON_BREAK: _("on a break"),
         decision_rules.OFFLINE: _("offline"),

@@ -168,7 +168,8 @@ def continuity_target(
 def load_agents(
     team_id: int, now: datetime, *, extra_staff_id: int | None = None
 ) -> dict[int, tuple[Agent, Staff]]:
-    """The team's online agents (and the continuity person, whatever their status), their
+    """The team's online agents (and the continuity person, whatever their status and
+    team, so that a break can name them; `in_team` says whether they may be chosen), their
     presence rows locked in staff-id order, with skills, working hours and open work.
 
     Five queries whatever the team's size."""

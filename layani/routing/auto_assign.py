@@ -280,6 +280,15 @@ def _apply(
 ) -> None:
     team = state.team
     team_changes = locked.team_id != team.pk
+    if (
+        was_held
+        and decision.continuity == BROKEN
+        and decision.continuity_reason in decision_rules.PERMANENT_REASONS
+    ):
+        # Held for someone who can no longer take it (handed to a team they are not in,
+        # no longer active, lacking a skill): nothing is kept for them any more.
+        AssignmentHold.objects.filter(conversation_id=locked.pk).delete()
+        was_held = False
     routed = routed_words(route, team.name) if team_changes else ""
     if decision.outcome == ASSIGNED and decision.staff_id is not None:
         _agent, staff = agents[decision.staff_id]

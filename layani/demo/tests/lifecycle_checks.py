@@ -77,6 +77,23 @@ def assert_lifecycle_consistent() -> None:
         row = by_id[conversation_id]
         assert staff_id == row["assignee_id"] or conversation_id in escalated
         assert row["created_at"] <= read_at <= row["updated_at"]
+    assert_assignees_in_their_teams()
+
+
+def assert_assignees_in_their_teams() -> None:
+    """Whoever has a conversation of a team is a member of it ("Sari Lestari · Penanganan
+    Keluhan" with Sari not in that team is a state no action or routing leaves)."""
+    from layani.staff.models import Staff
+
+    members = set(Staff.teams.through.objects.values_list("team_id", "staff_id"))
+    outside = [
+        f"L-{pk}"
+        for pk, team_id, staff_id in Conversation.objects.filter(
+            team__isnull=False, assignee__isnull=False
+        ).values_list("id", "team_id", "assignee_id")
+        if (team_id, staff_id) not in members
+    ]
+    assert not outside, outside[:10]
 
 
 def _sla_governed() -> set[int]:

@@ -68,6 +68,7 @@ def test_only_online_agents_within_hours_with_skills_and_room_are_available():
     assert unavailability(agent(1, skills={("purpose", "complaint"): 2}), req) == "missing_skill"
     assert unavailability(agent(1, skills=skilled, load={"chat": 3}), req) == "at_capacity"
     assert unavailability(agent(1, skills=skilled, is_active=False), req) == "inactive"
+    assert unavailability(agent(1, skills=skilled, in_team=False), req) == "not_in_team"
     # A full phone line leaves room for chats.
     assert unavailability(agent(1, skills=skilled, load={"phone": 1}), req) is None
 
@@ -114,6 +115,30 @@ def test_whoever_is_chosen_is_online_in_hours_skilled_and_below_capacity(
     )
     if needs_skill:
         assert chosen.skills[("purpose", "complaint")] >= 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(agent_states, min_size=1, max_size=12, unique_by=lambda a: a.staff_id),
+    st.data(),
+    st.sampled_from([ROUND_ROBIN, LEAST_LOADED]),
+    st.integers(0, 30),
+    st.sampled_from(["preferred", "recent"]),
+)
+def test_nobody_outside_the_team_is_ever_given_the_conversation(
+    agents, data, mode, wait_minutes, source
+):
+    outsiders = data.draw(st.sets(st.sampled_from([a.staff_id for a in agents])))
+    agents = [replace(a, in_team=a.staff_id not in outsiders) for a in agents]
+    person = data.draw(st.sampled_from([a.staff_id for a in agents]))
+    req = request(continuity=ContinuityTarget(staff_id=person, source=source))
+    settings_ = TeamSettings(mode=mode, continuity_wait_minutes=wait_minutes)
+    decision = decide(req, agents, settings_, NOW)
+    if decision.staff_id is not None:
+        assert decision.staff_id not in outsiders
+    if person in outsiders:
+        assert decision.continuity == BROKEN and decision.continuity_reason == "not_in_team"
+        assert decision.outcome != HELD
 
 
 def assign_many(agents, count, mode, channel="whatsapp"):
@@ -201,13 +226,22 @@ def test_continuity_honoured_when_the_person_is_available():
     assert decision.next_pointer == 1
 
 
-def test_continuity_from_outside_the_team_is_honoured_but_never_a_round_robin_pick():
+def test_continuity_never_takes_a_conversation_out_of_its_team():
     outsider = agent(9, in_team=False)
     decision = decide(request(), [agent(1), outsider], TeamSettings(pointer=1), NOW)
     assert decision.staff_id == 1
     target = ContinuityTarget(staff_id=9, source="recent")
     decision = decide(request(continuity=target), [agent(1), outsider], TeamSettings(), NOW)
-    assert decision.staff_id == 9 and decision.continuity == HONOURED
+    assert decision.outcome == ASSIGNED and decision.staff_id == 1
+    assert decision.continuity == BROKEN and decision.continuity_reason == "not_in_team"
+    # Waiting for them would never end: the team does not hold it for an outsider.
+    waits = TeamSettings(continuity_wait_minutes=30)
+    decision = decide(request(continuity=target), [agent(1), outsider], waits, NOW)
+    assert decision.outcome == ASSIGNED and decision.staff_id == 1
+    # Nobody of the team online: it waits with the team, still not given to the outsider.
+    decision = decide(request(continuity=target), [outsider], waits, NOW)
+    assert decision.outcome == QUEUED and decision.staff_id is None
+    assert decision.continuity == BROKEN
 
 
 def test_continuity_breaks_at_once_without_a_wait_and_says_why():
