@@ -260,9 +260,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 cursor=cursor,
                 limit=SEARCH_PAGE_SIZE,
             )
+            # One more than shown: whether to lead to the customer list, at no extra query.
             customers = (
                 search.search_customers(
-                    q, base=customers_for(request.user), limit=CUSTOMERS_PER_SEARCH
+                    q, base=customers_for(request.user), limit=CUSTOMERS_PER_SEARCH + 1
                 )
                 if cursor is None
                 else []
@@ -278,7 +279,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 hits=[
                     Hit(hit=h, parts=_snippet_parts(h.snippet, h.highlights)) for h in results.hits
                 ],
-                customers=customers,
+                customers=customers[:CUSTOMERS_PER_SEARCH],
+                all_customers_query=(
+                    urlencode({"q": q}) if len(customers) > CUSTOMERS_PER_SEARCH else ""
+                ),
                 next_cursor=results.next_cursor,
                 query=params.urlencode(),
             )

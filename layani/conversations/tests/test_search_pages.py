@@ -1,0 +1,83 @@
+"""The search page through the Django test client, as an agent reads it: customers beyond
+the first few, a conversation's number typed bare, and snippets that add something."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from layani.conversations.tests.pages import html_of, person
+from layani.conversations.views.inbox import CUSTOMERS_PER_SEARCH
+from layani.search.indexing import index_customer
+
+pytestmark = pytest.mark.django_db
+
+
+def search(client, q, **params):
+    query = "&".join(f"{k}={v}" for k, v in {"q": q, **params}.items())
+    response = client.get(reverse("inbox:search") + "?" + query)
+    assert response.status_code == 200
+    return html_of(response)
+
+
+def customer_ids(html):
+    return [int(i) for i in re.findall(r'<li data-customer="(\d+)"', html)]
+
+
+def hit_ids(html):
+    return [int(i) for i in re.findall(r'class="search-hit" data-conversation="(\d+)"', html)]
+
+
+# --- Customers beyond the first few ------------------------------------------------------------
+
+
+def _named(make_person, names):
+    customers = [person(make_person, name) for name in names]
+    for customer in customers:
+        index_customer(customer)
+    return customers
+
+
+SYAHRINIS = [
+    "Syahrini Putri",
+    "Syahrini Lestari",
+    "Dewi Syahrini",
+    "Syahrini Ayu",
+    "Nur Syahrini",
+    "Aurora Syahrini Kuswandari",
+]
+
+
+def test_more_customers_than_the_search_shows_lead_to_the_customer_list(
+    signed_in, make_person
+):
+    assert len(SYAHRINIS) == CUSTOMERS_PER_SEARCH + 1
+    customers = _named(make_person, SYAHRINIS)
+
+    html = search(signed_in, "Syahrini")
+
+    assert len(customer_ids(html)) == CUSTOMERS_PER_SEARCH
+    found = re.search(r'<a href="([^"]+)" id="all-customers">([^<]+)</a>', html)
+    assert found is not None, "no link to the other customers"
+    assert found.group(2) == "Lihat semua pelanggan"
+    url = found.group(1).replace("&amp;", "&")
+    assert url == reverse("customers:search") + "?q=Syahrini"
+    listed = html_of(signed_in.get(url))
+    for customer in customers:  # the sixth one too
+        assert customer.full_name in listed
+    assert "Aurora Syahrini Kuswandari" in listed
+
+
+def test_as_many_customers_as_the_search_shows_need_no_link(signed_in, make_person):
+    _named(make_person, SYAHRINIS[:CUSTOMERS_PER_SEARCH])
+    html = search(signed_in, "Syahrini")
+    assert len(customer_ids(html)) == CUSTOMERS_PER_SEARCH
+    assert 'id="all-customers"' not in html
+
+
+def test_the_customer_link_keeps_the_words_as_typed(signed_in, make_person):
+    _named(make_person, [f"Budi & Sri {i}" for i in range(CUSTOMERS_PER_SEARCH + 1)])
+    html = search(signed_in, "Budi+%26+Sri")
+    found = re.search(r'<a href="([^"]+)" id="all-customers">', html)
+    assert found is not None
+    assert found.group(1) == reverse("customers:search") + "?q=Budi+%26+Sri"
