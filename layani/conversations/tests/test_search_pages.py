@@ -48,9 +48,7 @@ SYAHRINIS = [
 ]
 
 
-def test_more_customers_than_the_search_shows_lead_to_the_customer_list(
-    signed_in, make_person
-):
+def test_more_customers_than_the_search_shows_lead_to_the_customer_list(signed_in, make_person):
     assert len(SYAHRINIS) == CUSTOMERS_PER_SEARCH + 1
     customers = _named(make_person, SYAHRINIS)
 
@@ -81,3 +79,34 @@ def test_the_customer_link_keeps_the_words_as_typed(signed_in, make_person):
     found = re.search(r'<a href="([^"]+)" id="all-customers">', html)
     assert found is not None
     assert found.group(1) == reverse("customers:search") + "?q=Budi+%26+Sri"
+
+
+# --- A conversation's number typed bare --------------------------------------------------------
+
+
+def test_a_bare_number_lists_its_conversation_first_then_the_word_matches(signed_in, customer):
+    from layani.conversations.tests.pages import write
+
+    wanted = write(customer, "Buka rekening untuk usaha", channel="email")
+    # The same digits as an amount in another conversation: still found, after it.
+    amount = write(customer, f"Sudah saya transfer {wanted.pk} juta kemarin", channel="sms")
+    amount_too = write(customer, f"Tagihan {wanted.pk} belum masuk", channel="telegram")
+
+    html = search(signed_in, str(wanted.pk))
+
+    found = hit_ids(html)
+    assert found[0] == wanted.pk
+    assert sorted(found) == sorted([wanted.pk, amount.pk, amount_too.pk])
+    assert f"L-{wanted.pk}" in html
+    assert search(signed_in, f"L-{wanted.pk}").count('class="search-hit"') == 1
+
+
+def test_a_bare_number_of_a_conversation_out_of_reach_finds_only_words(
+    signed_in, customer, other_customer, agent_y
+):
+    from layani.conversations.actions import assign
+    from layani.conversations.tests.pages import write
+
+    theirs = write(other_customer, "Kartu hilang", channel="email")
+    assign(theirs, assignee=agent_y.staff, actor=None)  # another team's agent: not Sari's
+    assert hit_ids(search(signed_in, str(theirs.pk))) == []
