@@ -110,3 +110,46 @@ def test_a_bare_number_of_a_conversation_out_of_reach_finds_only_words(
     theirs = write(other_customer, "Kartu hilang", channel="email")
     assign(theirs, assignee=agent_y.staff, actor=None)  # another team's agent: not Sari's
     assert hit_ids(search(signed_in, str(theirs.pk))) == []
+
+
+# --- Snippets that add something ---------------------------------------------------------------
+
+
+def _hit_html(html, conversation):
+    found = re.search(
+        rf'<li class="search-hit" data-conversation="{conversation.pk}">.*?</li>', html, re.S
+    )
+    assert found is not None, f"no hit for {conversation.pk}"
+    return found.group(0)
+
+
+def _visible_text(fragment):
+    return " ".join(re.sub(r"<[^>]+>", " ", fragment).split())
+
+
+def test_a_match_on_the_subject_shows_the_subject_once_with_the_words_marked(signed_in, customer):
+    from layani.conversations.tests.pages import write
+
+    conversation = write(
+        customer, "Saya mau datang besok pagi", channel="email", subject="Buka rekening untuk usaha"
+    )
+    hit = _hit_html(search(signed_in, "rekening+usaha"), conversation)
+    assert _visible_text(hit).count("rekening untuk usaha") == 1
+    assert "<mark>rekening</mark>" in hit and "<mark>usaha</mark>" in hit
+    assert 'class="snippet"' not in hit
+
+    # Found by its number: the subject once, no empty snippet.
+    by_number = _hit_html(search(signed_in, f"L-{conversation.pk}"), conversation)
+    assert _visible_text(by_number).count("Buka rekening untuk usaha") == 1
+    assert 'class="snippet"' not in by_number
+
+
+def test_a_match_in_a_message_shows_the_subject_and_the_message(signed_in, customer):
+    from layani.conversations.tests.pages import write
+
+    conversation = write(
+        customer, "Dana saya belum dikembalikan", channel="email", subject="Buka rekening"
+    )
+    hit = _hit_html(search(signed_in, "dikembalikan"), conversation)
+    assert "Buka rekening" in _visible_text(hit)
+    assert 'class="snippet"' in hit and "<mark>dikembalikan</mark>" in hit

@@ -28,6 +28,7 @@ from layani.routing.sla_clock import TargetStatus
 from layani.routing.sla_queries import SlaBadge, sla_badges
 from layani.search import queries as search
 from layani.search.filters import ConversationFilters
+from layani.search.models import DocumentKind
 from layani.staff.permissions import Capability, can, staff_of
 
 FILTER_NAMES = ("channel", "purpose", "status", "priority", "branch", "tag")
@@ -217,6 +218,12 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
 class Hit:
     hit: search.ConversationHit
     parts: list[tuple[str, bool]]  # the snippet in pieces, True where a word matched
+
+    @property
+    def on_subject(self) -> bool:
+        """The subject matched (or the number named it): the snippet is the subject, so the
+        page shows the subject once, with its words marked, and no snippet under it."""
+        return self.hit.kind == DocumentKind.SUBJECT
 
 
 def _snippet_parts(snippet: str, highlights: list[tuple[int, int]]) -> list[tuple[str, bool]]:
