@@ -125,6 +125,34 @@ def test_inbox_filters_combine_and_are_kept_in_every_link(
     assert row_ids(by_tag) == [email.pk]
 
 
+def test_filters_that_match_nothing_say_so_and_lead_back(signed_in, customer):
+    write(customer, channel="email")
+
+    html = html_of(signed_in.get(inbox_url(view="unassigned", tag="tidakada", channel="email")))
+
+    assert row_ids(html) == []
+    empty = re.search(r'<li class="empty" id="inbox-empty"[^>]*>(.*?)</li>', html, re.S)
+    assert empty is not None
+    assert 'data-filtered="true"' in empty.group(0)
+    assert "Tidak ada percakapan yang cocok dengan filter ini." in empty.group(1)
+    assert "Belum ada percakapan" not in empty.group(1)
+    clear = re.search(
+        r'<a href="([^"]+)" id="inbox-clear-filters">Hapus filter</a>', empty.group(1)
+    )
+    assert clear is not None
+    cleared = html_of(signed_in.get(reverse("inbox:inbox") + clear.group(1).replace("&amp;", "&")))
+    assert len(row_ids(cleared)) == 1  # back to the same view, without the filters
+
+    # The live refresh of the rows says the same.
+    rows = html_of(signed_in.get(reverse("inbox:rows") + "?view=unassigned&tag=tidakada", **HTMX))
+    assert 'id="inbox-clear-filters"' in rows
+
+    # No filters, nothing there: the first words still hold.
+    mine = html_of(signed_in.get(inbox_url(view="mine")))
+    assert 'data-filtered="false"' in mine and "Belum ada percakapan di sini" in mine
+    assert 'id="inbox-clear-filters"' not in mine
+
+
 def test_inbox_rejects_an_unknown_filter_in_place(signed_in):
     response = signed_in.get(inbox_url(view="unassigned", channel="pigeon"))
     assert response.status_code == 422
