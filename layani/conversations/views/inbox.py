@@ -17,7 +17,13 @@ from django.views.decorators.http import require_GET
 
 from layani.branches.queries import branches_for
 from layani.conversations.models import ACTIVE_STATUSES, ConversationStatus
-from layani.conversations.queries import INBOX_VIEWS, InboxFilters, InboxRow, scope_of
+from layani.conversations.queries import (
+    INBOX_VIEWS,
+    InboxFilters,
+    InboxRow,
+    scope_of,
+    tag_suggestions,
+)
 from layani.conversations.views.common import DueTime, due_time, ended_time, is_htmx, workspace_page
 from layani.conversations.views.forms import INBOX_VIEW_LABELS, InboxFilterForm, SearchForm
 from layani.conversations.views.presence import presence_context
@@ -191,7 +197,11 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
             {"error": error, "views": [], "rows": [], "state": None},
             status=error.status,
         )
-    context = {**_page_context(request, state), **presence_context(request)}
+    context = {
+        **_page_context(request, state),
+        **presence_context(request),
+        "tag_suggestions": tag_suggestions(),
+    }
     return render(request, "conversations/inbox.html", context)
 
 
@@ -245,7 +255,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
     """One box over conversations, messages, notes and customers (layani.search)."""
     form = SearchForm(request.GET or None)
     filter_form = InboxFilterForm(request.GET, branches=list(branches_for(request.user)))
-    context: dict[str, Any] = {"form": form, "filter_form": filter_form, "searched": False}
+    context: dict[str, Any] = {
+        "form": form,
+        "filter_form": filter_form,
+        "searched": False,
+        "tag_suggestions": tag_suggestions() if not request.GET.get("cursor") else [],
+    }
     status = 200
     q = request.GET.get("q", "")
     if q and form.is_valid() and filter_form.is_valid():
