@@ -363,6 +363,16 @@ def _inbox_queryset(
     return qs
 
 
+TAG_SUGGESTIONS = 300
+
+
+def tag_suggestions(limit: int = TAG_SUGGESTIONS) -> list[str]:
+    """Tag names to suggest in a tag filter, alphabetically, in one query of at most `limit`
+    rows. Tags are shared by everyone (any agent may put any tag on a conversation they
+    work on), so the list is the same for every person."""
+    return list(Tag.objects.order_by("name").values_list("name", flat=True)[:limit])
+
+
 def tags_of(conversation_ids: list[int]) -> dict[int, list[str]]:
     """Tag names of each conversation, sorted, in one query."""
     if not conversation_ids:

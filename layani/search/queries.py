@@ -126,7 +126,8 @@ def search_conversations(
     """Conversations inside `scope` passing `filters` with a message, note or subject
     matching every term of `text`, best match first, `limit` per page. Two queries,
     whatever the data. A conversation's reference (`L-12345`) finds that conversation
-    when the person may see it (one query more)."""
+    when the person may see it (one query more); its number alone (`12345`) lists it first
+    on the first page, then the word matches without it."""
     if limit < 1 or limit > MAX_LIMIT:
         raise InvalidInput(
             _("Page size must be between 1 and %(max)s.") % {"max": MAX_LIMIT},
@@ -136,7 +137,8 @@ def search_conversations(
     query = parse_search_text(text)
     filters = filters or ConversationFilters()
     by_reference = _conversation_by_reference(text, scope, filters) if not cursor else None
-    if by_reference is not None:
+    bare_number = _bare_number(text)
+    if by_reference is not None and bare_number is None:
         return ConversationResults(hits=[by_reference], next_cursor=None)
     offset = 0
     if cursor:
@@ -172,6 +174,8 @@ def search_conversations(
         conversation = by_id.get(conversation_id)
         if conversation is None:  # changed scope between the two queries, or a stale row
             continue
+        if conversation_id == bare_number:  # first on the first page, when it may be seen
+            continue
         if kind == DocumentKind.SUBJECT:
             original = conversation.subject
         else:
@@ -187,25 +191,35 @@ def search_conversations(
                 rank=float(rank),
             )
         )
+    if by_reference is not None:
+        hits.insert(0, by_reference)
     next_cursor = encode_cursor([offset + limit]) if has_more else None
     return ConversationResults(hits=hits, next_cursor=next_cursor)
 
 
-# A conversation's reference as agents and customers write it: L-12345, #L-12345, l12345.
-_REFERENCE = re.compile(r"^\s*\[?#?L-?(\d{1,12})\]?\s*$", re.IGNORECASE)
+# A conversation's reference as agents and customers write it: L-12345, #L-12345, l12345;
+# or its number alone (12345, #12345), which may as well be an amount or part of a phone
+# number: then the conversation comes first and the words are searched too.
+_REFERENCE = re.compile(r"^\s*\[?#?(L-?)?(\d{1,12})\]?\s*$", re.IGNORECASE)
+
+
+def _bare_number(text: str) -> int | None:
+    """The number typed without its L, if the text is only that."""
+    match = _REFERENCE.match(text)
+    return int(match.group(2)) if match is not None and not match.group(1) else None
 
 
 def _conversation_by_reference(
     text: str, scope: ConversationScope, filters: ConversationFilters
 ) -> ConversationHit | None:
-    """The conversation a reference names, when it is in the scope and the filters (one
-    query); otherwise None and the text is searched as words."""
+    """The conversation a reference or a bare number names, when it is in the scope and the
+    filters (one query); otherwise None and the text is searched as words."""
     match = _REFERENCE.match(text)
     if match is None:
         return None
     base = filter_conversations(conversations_for(None, scope), filters)
     conversation = (
-        base.filter(pk=int(match.group(1))).select_related("customer", "assignee", "branch").first()
+        base.filter(pk=int(match.group(2))).select_related("customer", "assignee", "branch").first()
     )
     if conversation is None:
         return None

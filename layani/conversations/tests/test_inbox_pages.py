@@ -125,6 +125,51 @@ def test_inbox_filters_combine_and_are_kept_in_every_link(
     assert row_ids(by_tag) == [email.pk]
 
 
+def test_filters_that_match_nothing_say_so_and_lead_back(signed_in, customer):
+    write(customer, channel="email")
+
+    html = html_of(signed_in.get(inbox_url(view="unassigned", tag="tidakada", channel="email")))
+
+    assert row_ids(html) == []
+    empty = re.search(r'<li class="empty" id="inbox-empty"[^>]*>(.*?)</li>', html, re.S)
+    assert empty is not None
+    assert 'data-filtered="true"' in empty.group(0)
+    assert "Tidak ada percakapan yang cocok dengan filter ini." in empty.group(1)
+    assert "Belum ada percakapan" not in empty.group(1)
+    clear = re.search(
+        r'<a href="([^"]+)" id="inbox-clear-filters">Hapus filter</a>', empty.group(1)
+    )
+    assert clear is not None
+    cleared = html_of(signed_in.get(reverse("inbox:inbox") + clear.group(1).replace("&amp;", "&")))
+    assert len(row_ids(cleared)) == 1  # back to the same view, without the filters
+
+    # The live refresh of the rows says the same.
+    rows = html_of(signed_in.get(reverse("inbox:rows") + "?view=unassigned&tag=tidakada", **HTMX))
+    assert 'id="inbox-clear-filters"' in rows
+
+    # No filters, nothing there: the first words still hold.
+    mine = html_of(signed_in.get(inbox_url(view="mine")))
+    assert 'data-filtered="false"' in mine and "Belum ada percakapan di sini" in mine
+    assert 'id="inbox-clear-filters"' not in mine
+
+
+def _datalist(html, element_id):
+    found = re.search(rf'<datalist id="{element_id}">(.*?)</datalist>', html, re.S)
+    assert found is not None, f"no datalist #{element_id}"
+    return re.findall(r'<option value="([^"]*)"', found.group(1))
+
+
+def test_the_tag_filter_suggests_the_tags_there_are(signed_in, customer, other_customer):
+    change_tags(write(customer, channel="email"), add=["vip", "refund"], actor=None)
+    change_tags(write(other_customer, channel="sms"), add=["vip", "kartu-hilang"], actor=None)
+
+    for url in (inbox_url(view="unassigned", tag="vi"), reverse("inbox:search") + "?q=halo"):
+        html = html_of(signed_in.get(url))
+        field = re.search(r'<input[^>]*name="tag"[^>]*>', html)
+        assert field is not None and 'list="tag-suggestions"' in field.group(0), url
+        assert _datalist(html, "tag-suggestions") == ["kartu-hilang", "refund", "vip"], url
+
+
 def test_inbox_rejects_an_unknown_filter_in_place(signed_in):
     response = signed_in.get(inbox_url(view="unassigned", channel="pigeon"))
     assert response.status_code == 422
@@ -194,6 +239,19 @@ def test_inbox_queries_do_not_grow_with_the_data(signed_in, make_person, team_x)
     assert small == large
     rows = count_queries(signed_in, reverse("inbox:rows") + "?view=teams&pages=2")
     assert rows <= large
+
+
+def test_tag_suggestions_cost_one_query_whatever_the_number_of_tags(signed_in, make_person, team_x):
+    _busy_inbox(make_person, team_x, 3)
+    inbox_small = count_queries(signed_in, inbox_url(view="teams"))
+    search_small = count_queries(signed_in, reverse("inbox:search") + "?q=pertanyaan")
+    for n in range(5):
+        conversation = write(person(make_person, f"Nasabah Bertag {n}", email=f"t{n}@contoh.id"))
+        change_tags(conversation, add=[f"label-{n}-{i}" for i in range(8)], actor=None)
+    html = html_of(signed_in.get(inbox_url(view="teams")))
+    assert len(re.findall(r"<option", html.split('id="tag-suggestions"')[1])) >= 44
+    assert count_queries(signed_in, inbox_url(view="teams")) == inbox_small
+    assert count_queries(signed_in, reverse("inbox:search") + "?q=pertanyaan") == search_small
 
 
 def test_an_sla_policy_names_its_target_and_colours_the_row(signed_in, customer):

@@ -51,7 +51,13 @@ class InboxFilterForm(forms.Form):
     branch = forms.TypedChoiceField(
         label=_("Branch"), required=False, coerce=int, empty_value=None, choices=[]
     )
-    tag = forms.CharField(label=_("Tag"), required=False, max_length=40)
+    tag = forms.CharField(
+        label=_("Tag"),
+        required=False,
+        max_length=40,
+        # The page renders the tags there are as <datalist id="tag-suggestions">.
+        widget=forms.TextInput(attrs={"list": "tag-suggestions", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args: Any, branches: list[Any], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "f-%s")

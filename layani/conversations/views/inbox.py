@@ -17,7 +17,13 @@ from django.views.decorators.http import require_GET
 
 from layani.branches.queries import branches_for
 from layani.conversations.models import ACTIVE_STATUSES, ConversationStatus
-from layani.conversations.queries import INBOX_VIEWS, InboxFilters, InboxRow, scope_of
+from layani.conversations.queries import (
+    INBOX_VIEWS,
+    InboxFilters,
+    InboxRow,
+    scope_of,
+    tag_suggestions,
+)
 from layani.conversations.views.common import DueTime, due_time, ended_time, is_htmx, workspace_page
 from layani.conversations.views.forms import INBOX_VIEW_LABELS, InboxFilterForm, SearchForm
 from layani.conversations.views.presence import presence_context
@@ -28,6 +34,7 @@ from layani.routing.sla_clock import TargetStatus
 from layani.routing.sla_queries import SlaBadge, sla_badges
 from layani.search import queries as search
 from layani.search.filters import ConversationFilters
+from layani.search.models import DocumentKind
 from layani.staff.permissions import Capability, can, staff_of
 
 FILTER_NAMES = ("channel", "purpose", "status", "priority", "branch", "tag")
@@ -190,7 +197,11 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
             {"error": error, "views": [], "rows": [], "state": None},
             status=error.status,
         )
-    context = {**_page_context(request, state), **presence_context(request)}
+    context = {
+        **_page_context(request, state),
+        **presence_context(request),
+        "tag_suggestions": tag_suggestions(),
+    }
     return render(request, "conversations/inbox.html", context)
 
 
@@ -218,6 +229,12 @@ class Hit:
     hit: search.ConversationHit
     parts: list[tuple[str, bool]]  # the snippet in pieces, True where a word matched
 
+    @property
+    def on_subject(self) -> bool:
+        """The subject matched (or the number named it): the snippet is the subject, so the
+        page shows the subject once, with its words marked, and no snippet under it."""
+        return self.hit.kind == DocumentKind.SUBJECT
+
 
 def _snippet_parts(snippet: str, highlights: list[tuple[int, int]]) -> list[tuple[str, bool]]:
     parts: list[tuple[str, bool]] = []
@@ -238,7 +255,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
     """One box over conversations, messages, notes and customers (layani.search)."""
     form = SearchForm(request.GET or None)
     filter_form = InboxFilterForm(request.GET, branches=list(branches_for(request.user)))
-    context: dict[str, Any] = {"form": form, "filter_form": filter_form, "searched": False}
+    context: dict[str, Any] = {
+        "form": form,
+        "filter_form": filter_form,
+        "searched": False,
+        "tag_suggestions": tag_suggestions() if not request.GET.get("cursor") else [],
+    }
     status = 200
     q = request.GET.get("q", "")
     if q and form.is_valid() and filter_form.is_valid():
@@ -260,9 +282,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 cursor=cursor,
                 limit=SEARCH_PAGE_SIZE,
             )
+            # One more than shown: whether to lead to the customer list, at no extra query.
             customers = (
                 search.search_customers(
-                    q, base=customers_for(request.user), limit=CUSTOMERS_PER_SEARCH
+                    q, base=customers_for(request.user), limit=CUSTOMERS_PER_SEARCH + 1
                 )
                 if cursor is None
                 else []
@@ -278,7 +301,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 hits=[
                     Hit(hit=h, parts=_snippet_parts(h.snippet, h.highlights)) for h in results.hits
                 ],
-                customers=customers,
+                customers=customers[:CUSTOMERS_PER_SEARCH],
+                all_customers_query=(
+                    urlencode({"q": q}) if len(customers) > CUSTOMERS_PER_SEARCH else ""
+                ),
                 next_cursor=results.next_cursor,
                 query=params.urlencode(),
             )

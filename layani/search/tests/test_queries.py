@@ -6,12 +6,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from layani.conversations.actions import change_tags
-from layani.conversations.models import ConversationStatus
+from layani.conversations.models import ConversationStatus, Message
 from layani.conversations.queries import ConversationScope
 from layani.core.errors import InvalidInput
 from layani.customers.models import Customer
 from layani.language.normalise import query_terms
 from layani.search.filters import ConversationFilters
+from layani.search.indexing import index_message
 from layani.search.queries import make_snippet, search_conversations, search_customers
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +106,75 @@ def test_a_reference_finds_its_conversation_within_the_scope(conversation_with, 
     assert search_conversations(f"L-{wanted.pk}", scope=elsewhere).hits == []
     resolved_only = ConversationFilters(status=ConversationStatus.RESOLVED)
     assert search_conversations(f"L-{wanted.pk}", scope=ALL, filters=resolved_only).hits == []
+
+
+def _rewrite(conversation, text):
+    """Its messages say `text` (its number is known only once it exists)."""
+    for message in Message.objects.filter(conversation=conversation):
+        message.body_text = text
+        message.save(update_fields=["body_text"])
+        index_message(message)
+
+
+def test_a_bare_number_finds_its_conversation_first_then_the_words(conversation_with, branch):
+    """Digits alone may be a conversation's number, an amount or part of a phone number:
+    the conversation it numbers comes first (when the person may see it), the word matches
+    follow, and it is not listed twice."""
+    wanted = conversation_with("Kartu tertelan", branch=branch)
+    # The same digits as a word: an amount, once in the wanted conversation itself too.
+    amount = conversation_with(f"Sudah transfer {wanted.pk} ribu kemarin")
+    conversation_with(f"Saldo tinggal {wanted.pk} rupiah", branch=branch)
+    _rewrite(wanted, f"Kartu {wanted.pk} tertelan")
+
+    for typed in (str(wanted.pk), f"#{wanted.pk}", f" {wanted.pk} "):
+        hits = search_conversations(typed, scope=ALL).hits
+        assert hits[0].conversation.pk == wanted.pk, typed
+        found = [h.conversation.pk for h in hits]
+        assert len(found) == 3 and len(set(found)) == 3 and amount.pk in found, typed
+
+    # Out of the person's scope, or not kept by the filters: not listed (nor are the words
+    # of conversations in no branch, for a person who sees one other branch only).
+    elsewhere = ConversationScope(branch_ids=(branch.pk + 1000,))
+    assert search_conversations(str(wanted.pk), scope=elsewhere).hits == []
+    in_branch = ConversationScope(branch_ids=(branch.pk,))
+    by_branch = search_conversations(str(wanted.pk), scope=in_branch).hits
+    assert by_branch[0].conversation.pk == wanted.pk and amount.pk not in {
+        h.conversation.pk for h in by_branch
+    }
+    resolved_only = ConversationFilters(status=ConversationStatus.RESOLVED)
+    assert search_conversations(str(wanted.pk), scope=ALL, filters=resolved_only).hits == []
+    # A number no conversation has: the words alone.
+    nobody = wanted.pk + amount.pk + 1000
+    lonely = conversation_with(f"Nomor rekening {nobody}")
+    assert [h.conversation.pk for h in search_conversations(str(nobody), scope=ALL).hits] == [
+        lonely.pk
+    ]
+
+
+def test_a_bare_number_is_not_listed_again_on_a_later_page(conversation_with):
+    wanted = conversation_with("Kartu tertelan")
+    others = [conversation_with(f"Transfer {wanted.pk} gagal ke-{i}") for i in range(4)]
+    _rewrite(wanted, f"Transfer {wanted.pk}")
+    seen, cursor = [], None
+    while True:
+        results = search_conversations(str(wanted.pk), scope=ALL, cursor=cursor, limit=2)
+        seen += [h.conversation.pk for h in results.hits]
+        cursor = results.next_cursor
+        if cursor is None:
+            break
+    assert seen[0] == wanted.pk
+    assert sorted(seen) == sorted([wanted.pk] + [c.pk for c in others])
+
+
+def test_a_bare_number_costs_one_query_more_whatever_the_data(conversation_with):
+    wanted = conversation_with("Kartu tertelan")
+    conversation_with(f"Transfer {wanted.pk} gagal")
+    few, results = count_queries(str(wanted.pk), ConversationFilters())
+    assert results.hits[0].conversation.pk == wanted.pk
+    for i in range(20):
+        conversation_with(f"Transfer {wanted.pk} gagal nomor {i}")
+    many, results = count_queries(str(wanted.pk), ConversationFilters())
+    assert few == many == 3
 
 
 def test_an_empty_scope_runs_no_query(conversation_with, django_assert_num_queries):
