@@ -8,6 +8,11 @@
  * missed meanwhile.
  *
  * Shortcuts never fire while typing in a box. `?` lists them.
+ *
+ * Nothing typed is lost silently: the reply / note box is kept as a draft per conversation
+ * (and per signed-in person) in sessionStorage, put back when the conversation is opened
+ * again in this tab, and cleared when it is sent. Resolving or closing with unsent text asks
+ * first.
  */
 (function () {
   "use strict";
@@ -15,6 +20,7 @@
   var PAGE_SIZE = 50;
   var ACTIVE = ["new", "open", "pending"];
   var IDS_KEY = "layani.inbox.ids";
+  var DRAFT_KEY = "layani.draft.";
   var DEBOUNCE_MS = 250;
   var MIN_INTERVAL_MS = 1000;
   var BACKOFF_MIN_MS = 1000;
@@ -419,6 +425,78 @@
         });
       }
     } catch (e) { /* no stored inbox: the links stay hidden */ }
+
+    if (restoreDraft()) toast(strings.draftRestored || "…");
+    window.addEventListener("pagehide", saveDraft);
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      // Sent (a 2xx answer to the box's own form): the draft is done with. An error answer
+      // brings the box back with the text in it, and the draft stays.
+      var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+      var status = event.detail.xhr ? event.detail.xhr.status : 0;
+      if (elt && elt.id === "compose-form" && status >= 200 && status < 300) clearDraft();
+    });
+    // A box re-rendered empty by anything else (a live re-read) gets the draft back.
+    document.body.addEventListener("htmx:afterSettle", function () { restoreDraft(); });
+  }
+
+  // --- Drafts ---------------------------------------------------------------------------------
+
+  function draftKey() {
+    if (!page) return null;
+    return DRAFT_KEY + (page.dataset.user || "") + "." + page.dataset.conversation;
+  }
+
+  function unsentText() {
+    var area = document.getElementById("compose-body");
+    return area && area.value.trim() ? area.value : "";
+  }
+
+  function saveDraft() {
+    var key = draftKey();
+    var area = document.getElementById("compose-body");
+    if (!key || !area) return;
+    var channel = document.getElementById("compose-channel");
+    try {
+      if (!area.value.trim()) {
+        sessionStorage.removeItem(key);
+        return;
+      }
+      sessionStorage.setItem(key, JSON.stringify({
+        body: area.value,
+        mode: composer().dataset.mode === "note" ? "note" : "reply",
+        channel: channel ? channel.value : ""
+      }));
+    } catch (e) { /* private mode or full: the text stays in the box while the page is open */ }
+  }
+
+  function clearDraft() {
+    var key = draftKey();
+    try {
+      if (key) sessionStorage.removeItem(key);
+    } catch (e) { /* nothing stored */ }
+  }
+
+  // Puts the draft back into an empty box, in the mode it was written in (a note never comes
+  // back as a reply to the customer). Text the server put in the box (after an error) wins.
+  function restoreDraft() {
+    var key = draftKey();
+    var area = document.getElementById("compose-body");
+    if (!key || !area || area.value) return false;
+    var draft = null;
+    try {
+      draft = JSON.parse(sessionStorage.getItem(key) || "null");
+    } catch (e) {
+      return false;
+    }
+    if (!draft || !draft.body) return false;
+    setMode(draft.mode === "note" ? "note" : "reply", false);
+    var channel = document.getElementById("compose-channel");
+    if (channel && draft.channel && channel.querySelector('option[value="' + draft.channel + '"]')) {
+      channel.value = draft.channel;
+      showWindowNotice(channel.value);
+    }
+    area.value = draft.body;
+    return true;
   }
 
   // --- The reply box --------------------------------------------------------------------------
@@ -509,6 +587,7 @@
     area.setSelectionRange(at, at);
     area.focus();
     hideMentions();
+    saveDraft();
   }
 
   // The window notice (Meta's 24 hours) of the channel chosen to send through.
@@ -529,6 +608,7 @@
     var el = event.target;
     if (el.name === "mode" && el.closest("#composer")) setMode(el.value, false);
     if (el.id === "compose-channel") showWindowNotice(el.value);
+    if (el.closest && el.closest("#compose-form") && el.id !== "canned-picker") saveDraft();
     if (el.id === "canned-picker" && el.value) {
       var url = el.dataset.url.replace(/\/0\/$/, "/" + el.value + "/");
       el.disabled = true;
@@ -540,6 +620,7 @@
         .then(function (text) {
           var area = document.getElementById("compose-body");
           if (area) insertAtCursor(area, text);
+          saveDraft();
         })
         .catch(function () { toast(strings.error || "Error"); })
         .then(function () {
@@ -550,7 +631,9 @@
   });
 
   document.addEventListener("input", function (event) {
-    if (event.target.id === "compose-body") showMentions(event.target);
+    if (event.target.id !== "compose-body") return;
+    showMentions(event.target);
+    saveDraft();
   });
 
   document.addEventListener("click", function (event) {
@@ -660,6 +743,20 @@
     } else if (page && (key === "e" || key === "R")) {
       click("status-resolved");
     }
+  });
+
+  // Resolving or closing (button or `e`) with unsent text in the box asks first; either way
+  // the text stays in the box and in the draft.
+  document.body.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail.elt;
+    // Only a status form's own request: live re-reads come from the page's body.
+    if (!elt || elt.tagName !== "FORM" || !elt.closest("#conversation-controls") || !unsentText()) return;
+    var question = elt.querySelector("#status-resolved")
+      ? strings.resolveUnsent
+      : elt.querySelector("#status-closed") ? strings.closeUnsent : null;
+    if (!question) return;
+    event.preventDefault();
+    if (window.confirm(question)) event.detail.issueRequest(true);
   });
 
   document.body.addEventListener("htmx:beforeRequest", function (event) {
