@@ -149,3 +149,53 @@ def _wait_for(condition: Any, page: Any, timeout_ms: int = 5000) -> None:
             raise AssertionError("timed out waiting")
         page.wait_for_timeout(50)
         waited += 50
+
+
+@pytest.mark.browser
+def test_a_asks_before_taking_a_colleagues_conversation(
+    chromium: ChromiumSession,
+    asgi_server: AsgiServer,
+    agent_x: Any,
+    agent_in: Any,
+    customer: Any,
+    team_x: Any,
+) -> None:
+    from playwright.sync_api import expect
+
+    tami = agent_in(team_x, name="Tami Lestari")
+    hers = receive_inbound_message(
+        customer=customer, channel="whatsapp", body_text="Saldo terpotong dua kali", actor=None
+    ).conversation
+    assign(hers, team=team_x, assignee=tami.staff, actor=None)
+    pool = receive_inbound_message(
+        customer=customer, channel="email", body_text="Mohon info bunga deposito", actor=None
+    ).conversation
+    assign(pool, team=team_x, actor=None)
+
+    page = chromium.new_page(LAPTOP)
+    dialogs = Dialogs(page)
+    sign_in(page, asgi_server.url, agent_x.username)
+    controls = page.locator("#conversation-controls")
+
+    page.goto(_conversation_url(asgi_server, hers))
+    expect(controls).to_have_attribute("data-assignee", str(tami.staff.pk))
+    page.keyboard.press("a")
+    _wait_for(lambda: len(dialogs.messages) == 1, page)
+    assert "Tami Lestari" in dialogs.messages[0]
+    assert "Ambil alih" in dialogs.messages[0]
+    page.wait_for_timeout(300)
+    expect(controls).to_have_attribute("data-assignee", str(tami.staff.pk))
+    assert asgi_server.run(lambda: type(hers).objects.get(pk=hers.pk).assignee_id) == tami.staff.pk
+
+    dialogs.accept = True
+    page.keyboard.press("a")
+    expect(controls).to_have_attribute("data-assignee", str(agent_x.staff.pk))
+    assert len(dialogs.messages) == 2
+
+    # In the team's pool nobody has it: a takes it at once.
+    page.goto(_conversation_url(asgi_server, pool))
+    expect(controls).to_have_attribute("data-assignee", "")
+    page.keyboard.press("a")
+    expect(controls).to_have_attribute("data-assignee", str(agent_x.staff.pk))
+    assert len(dialogs.messages) == 2
+    page.context.close()

@@ -12,7 +12,7 @@
  * Nothing typed is lost silently: the reply / note box is kept as a draft per conversation
  * (and per signed-in person) in sessionStorage, put back when the conversation is opened
  * again in this tab, and cleared when it is sent. Resolving or closing with unsent text asks
- * first.
+ * first. `a` takes a conversation at once only when no person has it; from a colleague it asks.
  */
 (function () {
   "use strict";
@@ -739,7 +739,7 @@
       event.preventDefault();
       setMode("note", true);
     } else if (page && key === "a") {
-      click("assign-me");
+      assignToMe();
     } else if (page && (key === "e" || key === "R")) {
       click("status-resolved");
     }
@@ -758,6 +758,21 @@
     event.preventDefault();
     if (window.confirm(question)) event.detail.issueRequest(true);
   });
+
+  // `a`: at once when nobody has the conversation (or only a team); a colleague's, after asking.
+  // (The "Assign to me" button is only there when it is not the agent's own already.)
+  function assignToMe() {
+    var button = document.getElementById("assign-me");
+    var controls = document.getElementById("conversation-controls");
+    if (!button || button.disabled) return;
+    if (controls && controls.dataset.assignee) {
+      var holder = document.getElementById("conversation-assignee");
+      var name = holder ? holder.textContent.trim() : "";
+      var question = (strings.takeOver || "%(name)s?").replace("%(name)s", name);
+      if (!window.confirm(question)) return;
+    }
+    button.click();
+  }
 
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form");
