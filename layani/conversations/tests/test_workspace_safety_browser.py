@@ -199,3 +199,71 @@ def test_a_asks_before_taking_a_colleagues_conversation(
     expect(controls).to_have_attribute("data-assignee", str(agent_x.staff.pk))
     assert len(dialogs.messages) == 2
     page.context.close()
+
+
+@pytest.mark.browser
+def test_the_mention_picker_ranks_word_starts_first_and_is_on_screen(
+    chromium: ChromiumSession,
+    asgi_server: AsgiServer,
+    agent_x: Any,
+    agent_in: Any,
+    customer: Any,
+    team_x: Any,
+) -> None:
+    from playwright.sync_api import expect
+
+    dimas = agent_in(team_x, name="Dimas Pratama")
+    ratna = agent_in(team_x, name="Ratna Kusumawati")
+    for n in range(6):
+        agent_in(team_x, name=f"Rekan Tim {n}")
+    for person, username in ((dimas, "cabang"), (ratna, "supervisor")):
+        person.username = username
+        person.save(update_fields=["username"])
+    conversation = receive_inbound_message(
+        customer=customer,
+        channel="whatsapp",
+        body_text="Kartu kredit saya ditolak di merchant",
+        actor=None,
+    ).conversation
+    assign(conversation, team=team_x, actor=None)
+    for n in range(12):  # a thread long enough to put the note box at the window's bottom
+        receive_inbound_message(
+            customer=customer, channel="whatsapp", body_text=f"Pesan lanjutan {n}", actor=None
+        )
+
+    page = chromium.new_page(LAPTOP)
+    sign_in(page, asgi_server.url, agent_x.username)
+    page.goto(_conversation_url(asgi_server, conversation))
+    page.keyboard.press("i")
+    area = page.locator("#compose-body").bounding_box()
+    assert area is not None and area["y"] + area["height"] > LAPTOP["height"] - 200, area
+    page.keyboard.type("Mohon dicek limitnya @rat")
+    options = page.locator("#mention-suggestions li")
+    expect(options).to_have_count(2)
+    expect(options.first).to_contain_text("Ratna Kusumawati (@supervisor)")
+    expect(options.nth(1)).to_contain_text("Dimas Pratama (@cabang)")
+    # The whole list is inside the window, without scrolling the page.
+    box = page.locator("#mention-suggestions").bounding_box()
+    assert box is not None
+    assert box["y"] >= 0 and box["y"] + box["height"] <= LAPTOP["height"], box
+    save_screenshot(page, "mention-picker")
+    page.keyboard.press("Enter")
+    expect(page.locator("#compose-body")).to_have_value("Mohon dicek limitnya @supervisor ")
+
+    # A username's start counts as much as a name word's: "@cab" lists Dimas.
+    page.keyboard.type("dan @cab")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text("Dimas Pratama (@cabang)")
+
+    # "@" alone lists eight: too tall for the room under the box, so it opens above it.
+    page.keyboard.press("Escape")  # closes the list; the box keeps the focus
+    expect(page.locator("#mention-suggestions")).to_be_hidden()
+    page.keyboard.type(" @")
+    expect(options).to_have_count(8)
+    box = page.locator("#mention-suggestions").bounding_box()
+    area = page.locator("#compose-body").bounding_box()
+    assert box is not None and area is not None
+    assert box["y"] >= 0 and box["y"] + box["height"] <= LAPTOP["height"], box
+    assert box["y"] + box["height"] <= area["y"] + 1, "the list covers the text being typed"
+    save_screenshot(page, "mention-picker-above")
+    page.context.close()

@@ -21,6 +21,7 @@
   var ACTIVE = ["new", "open", "pending"];
   var IDS_KEY = "layani.inbox.ids";
   var DRAFT_KEY = "layani.draft.";
+  var MENTION_GAP_PX = 4;
   var DEBOUNCE_MS = 250;
   var MIN_INTERVAL_MS = 1000;
   var BACKOFF_MIN_MS = 1000;
@@ -554,10 +555,7 @@
     var before = area.value.slice(0, area.selectionStart);
     var match = /(^|[^\w@])@([\w.+-]*)$/.exec(before);
     if (!match) return hideMentions();
-    var typed = match[2].toLowerCase();
-    var items = mentionable().filter(function (p) {
-      return p.username.toLowerCase().indexOf(typed) === 0 || p.name.toLowerCase().indexOf(typed) !== -1;
-    }).slice(0, 8);
+    var items = rankMentions(mentionable(), match[2].toLowerCase()).slice(0, 8);
     if (!items.length) return hideMentions();
     mentionState = { start: before.length - match[2].length - 1, items: items, index: 0 };
     list.innerHTML = "";
@@ -578,6 +576,55 @@
       list.appendChild(li);
     });
     list.hidden = false;
+    placeMentions(area, list);
+  }
+
+  // How well `typed` names a person: 0 the exact username, 1 the start of the username or of
+  // a word of the name, 2 inside either; -1 not at all.
+  function mentionRank(person, typed) {
+    var username = person.username.toLowerCase();
+    var name = person.name.toLowerCase();
+    if (username === typed) return 0;
+    if (username.indexOf(typed) === 0) return 1;
+    var words = name.split(/[^\p{L}\p{N}]+/u);
+    if (words.some(function (word) { return word.indexOf(typed) === 0; })) return 1;
+    if (name.indexOf(typed) !== -1 || username.indexOf(typed) !== -1) return 2;
+    return -1;
+  }
+
+  // The best matches first; within as good a match, those who can see the conversation first
+  // (and then the server's order).
+  function rankMentions(people, typed) {
+    return people
+      .map(function (person, index) {
+        return { person: person, rank: mentionRank(person, typed), hidden: person.can_see === false ? 1 : 0, index: index };
+      })
+      .filter(function (entry) { return entry.rank !== -1; })
+      .sort(function (a, b) { return a.rank - b.rank || a.hidden - b.hidden || a.index - b.index; })
+      .map(function (entry) { return entry.person; });
+  }
+
+  // Under the box when the list fits in the window there, else above it (the box is often
+  // at the bottom of the screen); when neither fits, on the roomier side, scrolling inside.
+  function placeMentions(area, list) {
+    list.style.top = "";
+    list.style.bottom = "";
+    list.style.maxHeight = "";
+    var box = composer().getBoundingClientRect();
+    var rect = area.getBoundingClientRect();
+    list.style.left = rect.left - box.left + "px";
+    list.style.maxWidth = rect.width + "px";
+    var below = window.innerHeight - rect.bottom - MENTION_GAP_PX * 2;
+    var above = rect.top - MENTION_GAP_PX * 2;
+    var height = list.offsetHeight;
+    var downward = below >= height || below >= above;
+    if (downward) {
+      list.style.top = rect.bottom - box.top + MENTION_GAP_PX + "px";
+    } else {
+      list.style.bottom = box.bottom - rect.top + MENTION_GAP_PX + "px";
+    }
+    var room = downward ? below : above;
+    if (height > room) list.style.maxHeight = Math.max(room, 48) + "px";
   }
 
   function pickMention(area, username) {
