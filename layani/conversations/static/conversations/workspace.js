@@ -8,6 +8,11 @@
  * missed meanwhile.
  *
  * Shortcuts never fire while typing in a box. `?` lists them.
+ *
+ * Nothing typed is lost silently: the reply / note box is kept as a draft per conversation
+ * (and per signed-in person) in sessionStorage, put back when the conversation is opened
+ * again in this tab, and cleared when it is sent. Resolving or closing with unsent text asks
+ * first. `a` takes a conversation at once only when no person has it; from a colleague it asks.
  */
 (function () {
   "use strict";
@@ -15,6 +20,8 @@
   var PAGE_SIZE = 50;
   var ACTIVE = ["new", "open", "pending"];
   var IDS_KEY = "layani.inbox.ids";
+  var DRAFT_KEY = "layani.draft.";
+  var MENTION_GAP_PX = 4;
   var DEBOUNCE_MS = 250;
   var MIN_INTERVAL_MS = 1000;
   var BACKOFF_MIN_MS = 1000;
@@ -419,6 +426,78 @@
         });
       }
     } catch (e) { /* no stored inbox: the links stay hidden */ }
+
+    if (restoreDraft()) toast(strings.draftRestored || "…");
+    window.addEventListener("pagehide", saveDraft);
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      // Sent (a 2xx answer to the box's own form): the draft is done with. An error answer
+      // brings the box back with the text in it, and the draft stays.
+      var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+      var status = event.detail.xhr ? event.detail.xhr.status : 0;
+      if (elt && elt.id === "compose-form" && status >= 200 && status < 300) clearDraft();
+    });
+    // A box re-rendered empty by anything else (a live re-read) gets the draft back.
+    document.body.addEventListener("htmx:afterSettle", function () { restoreDraft(); });
+  }
+
+  // --- Drafts ---------------------------------------------------------------------------------
+
+  function draftKey() {
+    if (!page) return null;
+    return DRAFT_KEY + (page.dataset.user || "") + "." + page.dataset.conversation;
+  }
+
+  function unsentText() {
+    var area = document.getElementById("compose-body");
+    return area && area.value.trim() ? area.value : "";
+  }
+
+  function saveDraft() {
+    var key = draftKey();
+    var area = document.getElementById("compose-body");
+    if (!key || !area) return;
+    var channel = document.getElementById("compose-channel");
+    try {
+      if (!area.value.trim()) {
+        sessionStorage.removeItem(key);
+        return;
+      }
+      sessionStorage.setItem(key, JSON.stringify({
+        body: area.value,
+        mode: composer().dataset.mode === "note" ? "note" : "reply",
+        channel: channel ? channel.value : ""
+      }));
+    } catch (e) { /* private mode or full: the text stays in the box while the page is open */ }
+  }
+
+  function clearDraft() {
+    var key = draftKey();
+    try {
+      if (key) sessionStorage.removeItem(key);
+    } catch (e) { /* nothing stored */ }
+  }
+
+  // Puts the draft back into an empty box, in the mode it was written in (a note never comes
+  // back as a reply to the customer). Text the server put in the box (after an error) wins.
+  function restoreDraft() {
+    var key = draftKey();
+    var area = document.getElementById("compose-body");
+    if (!key || !area || area.value) return false;
+    var draft = null;
+    try {
+      draft = JSON.parse(sessionStorage.getItem(key) || "null");
+    } catch (e) {
+      return false;
+    }
+    if (!draft || !draft.body) return false;
+    setMode(draft.mode === "note" ? "note" : "reply", false);
+    var channel = document.getElementById("compose-channel");
+    if (channel && draft.channel && channel.querySelector('option[value="' + draft.channel + '"]')) {
+      channel.value = draft.channel;
+      showWindowNotice(channel.value);
+    }
+    area.value = draft.body;
+    return true;
   }
 
   // --- The reply box --------------------------------------------------------------------------
@@ -476,10 +555,7 @@
     var before = area.value.slice(0, area.selectionStart);
     var match = /(^|[^\w@])@([\w.+-]*)$/.exec(before);
     if (!match) return hideMentions();
-    var typed = match[2].toLowerCase();
-    var items = mentionable().filter(function (p) {
-      return p.username.toLowerCase().indexOf(typed) === 0 || p.name.toLowerCase().indexOf(typed) !== -1;
-    }).slice(0, 8);
+    var items = rankMentions(mentionable(), match[2].toLowerCase()).slice(0, 8);
     if (!items.length) return hideMentions();
     mentionState = { start: before.length - match[2].length - 1, items: items, index: 0 };
     list.innerHTML = "";
@@ -500,6 +576,55 @@
       list.appendChild(li);
     });
     list.hidden = false;
+    placeMentions(area, list);
+  }
+
+  // How well `typed` names a person: 0 the exact username, 1 the start of the username or of
+  // a word of the name, 2 inside either; -1 not at all.
+  function mentionRank(person, typed) {
+    var username = person.username.toLowerCase();
+    var name = person.name.toLowerCase();
+    if (username === typed) return 0;
+    if (username.indexOf(typed) === 0) return 1;
+    var words = name.split(/[^\p{L}\p{N}]+/u);
+    if (words.some(function (word) { return word.indexOf(typed) === 0; })) return 1;
+    if (name.indexOf(typed) !== -1 || username.indexOf(typed) !== -1) return 2;
+    return -1;
+  }
+
+  // The best matches first; within as good a match, those who can see the conversation first
+  // (and then the server's order).
+  function rankMentions(people, typed) {
+    return people
+      .map(function (person, index) {
+        return { person: person, rank: mentionRank(person, typed), hidden: person.can_see === false ? 1 : 0, index: index };
+      })
+      .filter(function (entry) { return entry.rank !== -1; })
+      .sort(function (a, b) { return a.rank - b.rank || a.hidden - b.hidden || a.index - b.index; })
+      .map(function (entry) { return entry.person; });
+  }
+
+  // Under the box when the list fits in the window there, else above it (the box is often
+  // at the bottom of the screen); when neither fits, on the roomier side, scrolling inside.
+  function placeMentions(area, list) {
+    list.style.top = "";
+    list.style.bottom = "";
+    list.style.maxHeight = "";
+    var box = composer().getBoundingClientRect();
+    var rect = area.getBoundingClientRect();
+    list.style.left = rect.left - box.left + "px";
+    list.style.maxWidth = rect.width + "px";
+    var below = window.innerHeight - rect.bottom - MENTION_GAP_PX * 2;
+    var above = rect.top - MENTION_GAP_PX * 2;
+    var height = list.offsetHeight;
+    var downward = below >= height || below >= above;
+    if (downward) {
+      list.style.top = rect.bottom - box.top + MENTION_GAP_PX + "px";
+    } else {
+      list.style.bottom = box.bottom - rect.top + MENTION_GAP_PX + "px";
+    }
+    var room = downward ? below : above;
+    if (height > room) list.style.maxHeight = Math.max(room, 48) + "px";
   }
 
   function pickMention(area, username) {
@@ -509,6 +634,7 @@
     area.setSelectionRange(at, at);
     area.focus();
     hideMentions();
+    saveDraft();
   }
 
   // The window notice (Meta's 24 hours) of the channel chosen to send through.
@@ -529,6 +655,7 @@
     var el = event.target;
     if (el.name === "mode" && el.closest("#composer")) setMode(el.value, false);
     if (el.id === "compose-channel") showWindowNotice(el.value);
+    if (el.closest && el.closest("#compose-form") && el.id !== "canned-picker") saveDraft();
     if (el.id === "canned-picker" && el.value) {
       var url = el.dataset.url.replace(/\/0\/$/, "/" + el.value + "/");
       el.disabled = true;
@@ -540,6 +667,7 @@
         .then(function (text) {
           var area = document.getElementById("compose-body");
           if (area) insertAtCursor(area, text);
+          saveDraft();
         })
         .catch(function () { toast(strings.error || "Error"); })
         .then(function () {
@@ -550,7 +678,9 @@
   });
 
   document.addEventListener("input", function (event) {
-    if (event.target.id === "compose-body") showMentions(event.target);
+    if (event.target.id !== "compose-body") return;
+    showMentions(event.target);
+    saveDraft();
   });
 
   document.addEventListener("click", function (event) {
@@ -656,11 +786,40 @@
       event.preventDefault();
       setMode("note", true);
     } else if (page && key === "a") {
-      click("assign-me");
+      assignToMe();
     } else if (page && (key === "e" || key === "R")) {
       click("status-resolved");
     }
   });
+
+  // Resolving or closing (button or `e`) with unsent text in the box asks first; either way
+  // the text stays in the box and in the draft.
+  document.body.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail.elt;
+    // Only a status form's own request: live re-reads come from the page's body.
+    if (!elt || elt.tagName !== "FORM" || !elt.closest("#conversation-controls") || !unsentText()) return;
+    var question = elt.querySelector("#status-resolved")
+      ? strings.resolveUnsent
+      : elt.querySelector("#status-closed") ? strings.closeUnsent : null;
+    if (!question) return;
+    event.preventDefault();
+    if (window.confirm(question)) event.detail.issueRequest(true);
+  });
+
+  // `a`: at once when nobody has the conversation (or only a team); a colleague's, after asking.
+  // (The "Assign to me" button is only there when it is not the agent's own already.)
+  function assignToMe() {
+    var button = document.getElementById("assign-me");
+    var controls = document.getElementById("conversation-controls");
+    if (!button || button.disabled) return;
+    if (controls && controls.dataset.assignee) {
+      var holder = document.getElementById("conversation-assignee");
+      var name = holder ? holder.textContent.trim() : "";
+      var question = (strings.takeOver || "%(name)s?").replace("%(name)s", name);
+      if (!window.confirm(question)) return;
+    }
+    button.click();
+  }
 
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form");
