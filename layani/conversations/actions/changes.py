@@ -57,10 +57,15 @@ def assign(
     assignee: Staff | Keep | None = KEEP,
     team: Team | Keep | None = KEEP,
     reason: str = "",
+    held_by: int | Keep | None = KEEP,
     actor: Actor,
 ) -> Conversation:
     """Assign to an agent and/or a team, reassign, or unassign (None). Parts left as KEEP
-    stay as they are; assigning what is already assigned changes nothing."""
+    stay as they are; assigning what is already assigned changes nothing.
+
+    `held_by`: who the person saw holding the conversation (a staff id, None for nobody)
+    when they chose to take it; when someone else took it meanwhile, a Conflict instead of
+    taking it from them unseen (two agents pressing "assign to me" at once)."""
     authorise(actor, conversation)
     if isinstance(assignee, Staff):
         _check_assignee(assignee)
@@ -68,6 +73,14 @@ def assign(
     now = timezone.now()
     with transaction.atomic():
         locked = lock(conversation)
+        wanted = assignee.pk if isinstance(assignee, Staff) else None
+        if not isinstance(held_by, Keep) and locked.assignee_id not in (held_by, wanted):
+            holder = locked.assignee.display_name if locked.assignee else ""
+            raise Conflict(
+                _("%(name)s took this conversation a moment ago.") % {"name": holder},
+                code="taken",
+                field="to",
+            )
         before = {"assignee": locked.assignee_id, "team": locked.team_id}
         if not isinstance(assignee, Keep):
             locked.assignee = assignee

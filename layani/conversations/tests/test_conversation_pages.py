@@ -11,6 +11,7 @@ from django.urls import reverse
 from layani.branches.actions import check_in_visit
 from layani.conversations.actions import (
     add_note,
+    assign,
     change_tags,
     reply,
 )
@@ -251,6 +252,30 @@ def test_assign_to_me_then_to_a_team_and_resolve(signed_in, sari, story, team_y)
     assert story.team == team_y and story.assignee is None
     event = TimelineEvent.objects.filter(conversation=story, kind=EventKind.ASSIGNED).latest("id")
     assert event.details["reason"] == "Keluhan" and event.actor == sari
+
+
+def test_assign_to_me_never_takes_it_from_someone_the_page_did_not_show(
+    signed_in, sari, story, agent_in, team_x
+):
+    """Two agents press "assign to me" on the same unassigned conversation: the second
+    is told who took it, and it stays theirs; taking over someone the page showed works."""
+    page = html_of(signed_in.get(conversation_url(story)))
+    assert re.search(r'name="holder" value=""', page)  # the page showed nobody holding it
+    budi = agent_in(team_x, name="Budi Cepat")
+    assign(story, assignee=budi.staff, actor=budi)  # quicker, in another browser
+    response = signed_in.post(conversation_url(story, "assign"), {"to": "me", "holder": ""}, **HTMX)
+    assert response.status_code == 409
+    assert ("assign", "to") in form_errors(html_of(response))
+    assert "Budi Cepat" in html_of(response)
+    story.refresh_from_db()
+    assert story.assignee == budi.staff
+    # Now the page shows Budi holding it; taking over is a choice made with that in view.
+    taken = signed_in.post(
+        conversation_url(story, "assign"), {"to": "me", "holder": str(budi.staff.pk)}, **HTMX
+    )
+    assert taken.status_code == 200
+    story.refresh_from_db()
+    assert story.assignee == sari.staff
 
 
 def test_an_impossible_status_change_is_a_conflict_in_place(signed_in, story):

@@ -159,7 +159,13 @@ def _assign(conversation: Conversation, data: dict[str, Any], request: HttpReque
         me = staff_of(request.user)
         if me is None:
             raise InvalidInput(_("You have no staff profile."), field="to")
-        return actions.assign(conversation, assignee=me, reason=reason, actor=request.user)
+        # The page says who it showed holding the conversation: never taken from someone
+        # the person did not see (`actions.assign`'s `held_by`).
+        holder = request.POST.get("holder")
+        held_by = actions.KEEP if holder is None else (int(holder) if holder.isdigit() else None)
+        return actions.assign(
+            conversation, assignee=me, reason=reason, held_by=held_by, actor=request.user
+        )
     if to == "nobody":
         return actions.assign(conversation, assignee=None, reason=reason, actor=request.user)
     kind, _sep, raw_id = to.partition("-")
