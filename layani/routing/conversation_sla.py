@@ -83,6 +83,8 @@ def _line(view: TargetView, zone: str) -> SlaTargetLine:
         text = _("met at %(time)s") % clock
     elif view.met_at is not None:  # met, but after its due instant
         text = _("met late at %(time)s") % clock
+    elif view.status == TargetStatus.BREACHED and view.late_by < timedelta(minutes=1):
+        text = _("just past due")
     elif view.status == TargetStatus.BREACHED:
         text = _("%(time)s late") % {"time": duration_words(view.late_by)}
     else:

@@ -301,3 +301,16 @@ def test_an_agent_goes_online_from_the_inbox_and_the_change_is_recorded(signed_i
     bad = signed_in.post(reverse("inbox:presence"), {"status": "dancing"})
     assert bad.status_code == 422
     assert AgentPresence.objects.get(staff=sari.staff).status == "online"
+
+
+def test_a_due_time_just_passed_is_not_zero_minutes_late():
+    from datetime import UTC
+
+    from django.utils import translation
+
+    from layani.conversations.views.common import due_time
+
+    due = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+    with translation.override("id"):
+        assert due_time(due, due + timedelta(seconds=40)).text == "baru saja lewat tenggat"
+        assert due_time(due, due + timedelta(minutes=35)).text == "terlambat 35 mnt"

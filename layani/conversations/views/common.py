@@ -79,6 +79,13 @@ def _duration(delta: timedelta) -> str:
     return ngettext("%(minutes)s min", "%(minutes)s min", minutes) % {"minutes": minutes}
 
 
+def late_words(late: timedelta) -> str:
+    """'35 min late'; under a minute 'just past due' (never '0 min late')."""
+    if late < timedelta(minutes=1):
+        return _("just past due")
+    return _("%(time)s late") % {"time": _duration(late)}
+
+
 def ended_time(ended_at: datetime, now: datetime, closed: bool, zone: str | None = None) -> DueTime:
     """A resolved or closed conversation's row: when it ended, not a due time (nothing is
     due any more; "114 d late" in red would only bury the live work)."""
@@ -95,7 +102,7 @@ def due_time(due_at: datetime, now: datetime, zone: str | None = None) -> DueTim
     local = format_local(due_at, zone or settings.TIME_ZONE)
     left = due_at - now
     if left < timedelta(0):
-        text = _("%(time)s late") % {"time": _duration(-left)}
+        text = late_words(-left)
         return DueTime(at=due_at, text=text, state="overdue", local=local)
     text = _("%(time)s left") % {"time": _duration(left)}
     return DueTime(at=due_at, text=text, state="soon" if left <= SOON else "later", local=local)
