@@ -322,6 +322,7 @@ def assign(request: HttpRequest, conversation_id: int, payload: AssignmentIn) ->
         assignee=_staff(payload.assignee_id) if "assignee_id" in given else actions.KEEP,
         team=_team(payload.team_id) if "team_id" in given else actions.KEEP,
         reason=payload.reason,
+        held_by=payload.held_by if "held_by" in given else actions.KEEP,
         actor=request.user,
     )
 

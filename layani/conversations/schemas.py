@@ -68,6 +68,14 @@ class AssignmentIn(StrictSchema):
     assignee_id: int | None = None
     team_id: int | None = None
     reason: str = Field(default="", max_length=500)
+    held_by: int | None = Field(
+        default=None,
+        description=(
+            "Who you saw holding the conversation (a staff id, null for nobody): when someone "
+            "else has taken it since, 409 `taken` instead of taking it from them. Omit to "
+            "assign whoever holds it."
+        ),
+    )
 
 
 class StatusIn(StrictSchema):

@@ -79,7 +79,7 @@ def assign(
             raise Conflict(
                 _("%(name)s took this conversation a moment ago.") % {"name": holder},
                 code="taken",
-                field="to",
+                field="held_by",
             )
         before = {"assignee": locked.assignee_id, "team": locked.team_id}
         if not isinstance(assignee, Keep):

@@ -203,6 +203,23 @@ def test_reply_note_and_their_errors(api, agent_x, agent_in, team_x, conversatio
     assert Message.objects.filter(conversation=conversation).count() == 3
 
 
+def test_taking_a_conversation_someone_took_meanwhile_is_a_conflict(
+    api, agent_x, agent_in, team_x, conversation
+):
+    """`held_by`: who the client saw holding it; someone else took it since: 409."""
+    url = f"{URL}{conversation.pk}/assignment"
+    quicker = agent_in(team_x, name="Budi Cepat")
+    assign(conversation, assignee=quicker.staff, actor=quicker)
+    mine = {"assignee_id": agent_x.staff.pk, "held_by": None}
+    taken = api(agent_x, "post", url, mine)
+    assert taken.status_code == 409, taken.content
+    assert taken.json()["error"]["code"] == "taken" and "held_by" in fields(taken)
+    conversation.refresh_from_db()
+    assert conversation.assignee == quicker.staff
+    over = api(agent_x, "post", url, {**mine, "held_by": quicker.staff.pk})
+    assert over.status_code == 200 and over.json()["assignee"]["id"] == agent_x.staff.pk
+
+
 def test_assign_status_purpose_priority_tags(api, agent_x, agent_y, team_y, conversation):
     url = f"{URL}{conversation.pk}"
     response = api(agent_x, "post", f"{url}/assignment", {"assignee_id": agent_x.staff.pk})
