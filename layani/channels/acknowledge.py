@@ -1,6 +1,6 @@
 """The intake acknowledgement: the customer is told, honestly, when to expect an answer.
 
-The time comes from the SLA policy that applies (`routing.sla.expected_answer_at`: the
+The time comes from the SLA policy that applies (`routing.sla.expected_answer_for`: the
 first-response target on the policy's business calendar, holidays included), or the default
 target without one. Written in the customer's language; never sent for auto-replies and
 bounces (the caller checks), nor on channels that have no text (phone)."""
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from layani.conversations.actions import send_automatic
 from layani.conversations.models import Conversation
 from layani.core.formatting import format_local
-from layani.routing.sla import expected_answer_at
+from layani.routing.sla import expected_answer_for
 
 if TYPE_CHECKING:
     from layani.channels.models import ChannelAccount
@@ -26,14 +26,7 @@ NO_TEXT_KINDS = {"cti", "twilio"}
 
 def acknowledgement_text(conversation: Conversation, customer: "Customer") -> str:
     now = timezone.now()
-    expected = expected_answer_at(
-        channel=conversation.channel,
-        purpose=conversation.purpose,
-        priority=conversation.priority,
-        customer=customer,
-        branch=conversation.branch_id,
-        now=now,
-    )
+    expected = expected_answer_for(conversation, now=now, customer=customer)
     zone = conversation.branch.timezone if conversation.branch is not None else DEFAULT_ZONE
     same_day = timezone.localtime(expected, ZoneInfo(zone)).date() == (
         timezone.localtime(now, ZoneInfo(zone)).date()

@@ -55,19 +55,12 @@ def expected_time(conversation: "Conversation") -> datetime:
     """When the customer may expect the answer: the conversation's due time while it is
     ahead; once passed (or without one), the first-response target of its SLA policy
     counted from now, as a new message would be told."""
-    from layani.routing.sla import expected_answer_at
+    from layani.routing.sla import expected_answer_for
 
     now = timezone.now()
     if conversation.due_at is not None and conversation.due_at > now:
         return conversation.due_at
-    return expected_answer_at(
-        channel=conversation.channel,
-        purpose=conversation.purpose,
-        priority=conversation.priority,
-        customer=conversation.customer,
-        branch=conversation.branch_id,
-        now=now,
-    )
+    return expected_answer_for(conversation, now=now)
 
 
 def fill_placeholders(text: str, values: dict[str, str]) -> str:

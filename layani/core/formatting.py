@@ -1,9 +1,11 @@
 """How Layani shows money and time to people (pure functions, no database)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # Indonesia's three zones. Asia/Pontianak is WIB too.
 ZONE_ABBREVIATIONS = {
@@ -56,3 +58,25 @@ def format_phone(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def duration_words(delta: timedelta, *, days: bool = True) -> str:
+    """`2 d 3 h`, `1 h 20 min`, `35 min` (never negative); with `days=False` in hours only
+    (`37 h 0 min`: hours of working time are not days on the calendar)."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    whole_days, rest = divmod(minutes, 60 * 24) if days else (0, minutes)
+    hours, minutes = divmod(rest, 60)
+    if whole_days:
+        return _("%(days)s d %(hours)s h") % {"days": whole_days, "hours": hours}
+    if hours:
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    # A plural form: the branch counter page shows the same words with ngettext, and one
+    # catalogue entry cannot serve both a plain and a plural lookup.
+    return ngettext("%(minutes)s min", "%(minutes)s min", minutes) % {"minutes": minutes}
+
+
+def late_words(late: timedelta) -> str:
+    """'35 min late'; under a minute 'just past due' (never '0 min late')."""
+    if late < timedelta(minutes=1):
+        return _("just past due")
+    return _("%(time)s late") % {"time": duration_words(late)}

@@ -7,14 +7,14 @@ clock itself is the pure `sla_clock`, through `sla_queries.sla_view`.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from layani.conversations.models import Conversation, ConversationStatus
-from layani.core.formatting import format_local
+from layani.core.formatting import duration_words, format_local, late_words
 from layani.routing.models import ConversationSla
 from layani.routing.sla_clock import TargetStatus
 from layani.routing.sla_config import sla_config
@@ -28,27 +28,6 @@ TARGET_LABELS = {
 # The same colour classes as the inbox's due times: amber before a breach, red after.
 DUE_STATE = {WARNING: "soon", BREACHED: "overdue"}
 ORDER = ("first_response", "next_response", "resolution")
-
-
-def duration_words(delta: timedelta) -> str:
-    """`2 d 3 h`, `1 h 20 min`, `35 min` (never negative)."""
-    minutes = max(0, int(delta.total_seconds() // 60))
-    days, rest = divmod(minutes, 60 * 24)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
-    if hours:
-        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
-    return ngettext("%(minutes)s min", "%(minutes)s min", minutes) % {"minutes": minutes}
-
-
-def working_time_words(delta: timedelta) -> str:
-    """`37 h 0 min`, `35 min`: hours of working time are not days on the calendar."""
-    minutes = max(0, int(delta.total_seconds() // 60))
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
-    return ngettext("%(minutes)s min", "%(minutes)s min", minutes) % {"minutes": minutes}
 
 
 @dataclass(frozen=True)
@@ -83,15 +62,13 @@ def _line(view: TargetView, zone: str) -> SlaTargetLine:
         text = _("met at %(time)s") % clock
     elif view.met_at is not None:  # met, but after its due instant
         text = _("met late at %(time)s") % clock
-    elif view.status == TargetStatus.BREACHED and view.late_by < timedelta(minutes=1):
-        text = _("just past due")
     elif view.status == TargetStatus.BREACHED:
-        text = _("%(time)s late") % {"time": duration_words(view.late_by)}
+        text = late_words(view.late_by)
     else:
         # Business time, which the inbox's wall-clock "time left" is not: said as such, with
         # the instant both count to.
         text = _("%(time)s of working time left, due %(due)s") % {
-            "time": working_time_words(view.time_left),
+            "time": duration_words(view.time_left, days=False),
             "due": format_local(view.due_at, zone),
         }
     return SlaTargetLine(

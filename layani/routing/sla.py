@@ -213,6 +213,21 @@ def apply_sla(conversation: Conversation, *, now: datetime) -> ConversationSla |
     return row
 
 
+def expected_answer_for(
+    conversation: Conversation, *, now: datetime, customer: Any = None
+) -> datetime:
+    """`expected_answer_at` for a customer who writes in this conversation now (`customer`:
+    the conversation's, when the caller has it at hand)."""
+    return expected_answer_at(
+        channel=conversation.channel,
+        purpose=conversation.purpose,
+        priority=conversation.priority,
+        customer=customer or conversation.customer,
+        branch=conversation.branch_id,
+        now=now,
+    )
+
+
 def expected_answer_at(
     *,
     channel: str,

@@ -35,13 +35,7 @@ from layani.conversations.views.forms import (
     VisitForm,
 )
 from layani.conversations.views.workspace import Failed, field_of, load_workspace
-from layani.core.errors import (
-    Conflict,
-    InvalidInput,
-    LayaniError,
-    NotFound,
-    PermissionDenied,
-)
+from layani.core.errors import InvalidInput, LayaniError, NotFound, PermissionDenied
 from layani.customers.actions import CustomerDetails, update_customer
 from layani.customers.forms import WhatMattersForm
 from layani.customers.queries import access_customer
@@ -169,12 +163,9 @@ def _assign(conversation: Conversation, data: dict[str, Any], request: HttpReque
         # the person did not see (`actions.assign`'s `held_by`).
         holder = request.POST.get("holder")
         held_by = actions.KEEP if holder is None else (int(holder) if holder.isdigit() else None)
-        try:
-            return actions.assign(
-                conversation, assignee=me, reason=reason, held_by=held_by, actor=request.user
-            )
-        except Conflict as exc:  # said beside the page's own field
-            raise Conflict(exc.message, code=exc.code, field="to") from exc
+        return actions.assign(
+            conversation, assignee=me, reason=reason, held_by=held_by, actor=request.user
+        )
     if to == "nobody":
         return actions.assign(conversation, assignee=None, reason=reason, actor=request.user)
     kind, _sep, raw_id = to.partition("-")

@@ -15,10 +15,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from layani.core.errors import LayaniError
-from layani.core.formatting import format_local
+from layani.core.formatting import duration_words, format_local, late_words
 from layani.staff.permissions import Capability, require
 
 # A conversation due within this time is shown amber; past its due time, red.
@@ -66,30 +65,10 @@ class DueTime:
     local: str  # the moment itself, in the branch's zone
 
 
-def _duration(delta: timedelta) -> str:
-    minutes = max(0, int(delta.total_seconds() // 60))
-    days, rest = divmod(minutes, 60 * 24)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
-    if hours:
-        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
-    # A plural form: the branch counter page shows the same words with ngettext, and one
-    # catalogue entry cannot serve both a plain and a plural lookup.
-    return ngettext("%(minutes)s min", "%(minutes)s min", minutes) % {"minutes": minutes}
-
-
-def late_words(late: timedelta) -> str:
-    """'35 min late'; under a minute 'just past due' (never '0 min late')."""
-    if late < timedelta(minutes=1):
-        return _("just past due")
-    return _("%(time)s late") % {"time": _duration(late)}
-
-
 def ended_time(ended_at: datetime, now: datetime, closed: bool, zone: str | None = None) -> DueTime:
     """A resolved or closed conversation's row: when it ended, not a due time (nothing is
     due any more; "114 d late" in red would only bury the live work)."""
-    ago = _duration(max(now - ended_at, timedelta(0)))
+    ago = duration_words(max(now - ended_at, timedelta(0)))
     if closed:
         text = _("closed %(time)s ago") % {"time": ago}
     else:
@@ -104,5 +83,5 @@ def due_time(due_at: datetime, now: datetime, zone: str | None = None) -> DueTim
     if left < timedelta(0):
         text = late_words(-left)
         return DueTime(at=due_at, text=text, state="overdue", local=local)
-    text = _("%(time)s left") % {"time": _duration(left)}
+    text = _("%(time)s left") % {"time": duration_words(left)}
     return DueTime(at=due_at, text=text, state="soon" if left <= SOON else "later", local=local)

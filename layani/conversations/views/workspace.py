@@ -114,6 +114,7 @@ def field_of(error_field: str | None, form: Any) -> str | None:
     aliases = {
         "assignee_id": "to",
         "team_id": "to",
+        "held_by": "to",
         "into": "other",
         "visit_id": "visit",
         "tags": "add",
