@@ -103,7 +103,6 @@ CUSTOMERS = Family(
     newest_small=True,
 )
 FAMILIES = (CONVERSATIONS, CUSTOMERS)
-PREFIX = CONVERSATIONS.prefix
 
 
 @dataclass(frozen=True, order=True)
