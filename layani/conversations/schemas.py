@@ -63,7 +63,9 @@ class NoteIn(StrictSchema):
 
 
 class AssignmentIn(StrictSchema):
-    """Give only what changes: `{"assignee_id": 7}` keeps the team; null unassigns."""
+    """Give only what changes: `{"assignee_id": 7}` keeps the team when they are in it, else
+    the conversation follows them to their team; null unassigns. A person with a team they
+    are not in: 422 `not_in_team`."""
 
     assignee_id: int | None = None
     team_id: int | None = None

@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,6 +52,22 @@ def _check_assignee(assignee: Staff) -> None:
         )
 
 
+def _team_of(assignee: Staff, conversation: Conversation) -> Team | None:
+    """The team a conversation follows its new holder into when they are not in its team:
+    their only team; of several, one that serves the conversation's branch (by name);
+    none when they are in no team (it is then theirs alone). One query."""
+    teams = list(
+        Team.objects.filter(members=assignee)
+        .annotate(
+            serves=Count("branches", filter=Q(branches=conversation.branch_id)),
+            anywhere=~Exists(Team.branches.through.objects.filter(team_id=OuterRef("pk"))),
+        )
+        .order_by("name")
+    )
+    teams.sort(key=lambda team: (not team.serves, not team.anywhere))
+    return teams[0] if teams else None
+
+
 def assign(
     conversation: Conversation,
     *,
@@ -65,7 +82,11 @@ def assign(
 
     `held_by`: who the person saw holding the conversation (a staff id, None for nobody)
     when they chose to take it; when someone else took it meanwhile, a Conflict instead of
-    taking it from them unseen (two agents pressing "assign to me" at once)."""
+    taking it from them unseen (two agents pressing "assign to me" at once).
+
+    A person always holds a conversation of a team they are in (or of no team): given
+    with a team they are not in, an error; given alone, the conversation follows them
+    into their team (`_team_of`) when they are not in its own."""
     authorise(actor, conversation)
     if isinstance(assignee, Staff):
         _check_assignee(assignee)
@@ -86,6 +107,17 @@ def assign(
             locked.assignee = assignee
         if not isinstance(team, Keep):
             locked.team = team
+        if isinstance(assignee, Staff) and locked.team_id is not None:
+            in_team = assignee.teams.filter(pk=locked.team_id).exists()
+            if not in_team and not isinstance(team, Keep):
+                raise InvalidInput(
+                    _("%(name)s is not a member of the team %(team)s.")
+                    % {"name": assignee.display_name, "team": locked.team},
+                    code="not_in_team",
+                    field="assignee_id",
+                )
+            if not in_team:
+                locked.team = _team_of(assignee, locked)
         after = {"assignee": locked.assignee_id, "team": locked.team_id}
         changes = [name for name in after if before[name] != after[name]]
         if not changes:
@@ -98,6 +130,8 @@ def assign(
             if locked.assignee
             else (locked.team.name if locked.team else "")
         )
+        if locked.assignee and locked.team and "team" in changes:
+            summary = f"{summary} · {locked.team.name}"
         record_event(
             EventKind.ASSIGNED,
             actor=actor,

@@ -227,6 +227,14 @@ def test_assign_status_purpose_priority_tags(api, agent_x, agent_y, team_y, conv
     assert response.json()["assignee"]["id"] == agent_x.staff.pk
     assert response.json()["team"]["name"] == "Contact centre"  # kept
     assert api(agent_x, "post", f"{url}/assignment", {"reason": "x"}).status_code == 422
+    outside = api(
+        agent_x,
+        "post",
+        f"{url}/assignment",
+        {"assignee_id": agent_x.staff.pk, "team_id": team_y.pk},
+    )
+    assert outside.status_code == 422 and "assignee_id" in fields(outside)
+    assert outside.json()["error"]["code"] == "not_in_team"
     unknown = api(agent_x, "post", f"{url}/assignment", {"assignee_id": 99999})
     assert unknown.status_code == 422 and "assignee_id" in fields(unknown)
 

@@ -26,7 +26,7 @@ from layani.conversations.models import (
 )
 from layani.core.errors import Conflict, InvalidInput, NotFound
 from layani.feedback.models import SurveyResponse
-from layani.staff.models import Role
+from layani.staff.models import Role, Team
 
 pytestmark = pytest.mark.django_db
 
@@ -58,18 +58,61 @@ def test_assign_reassign_and_unassign_with_before_and_after(
             "before": {"assignee": None, "team": None},
         },
         {
+            # Yudi is not in the contact centre: the conversation follows him to his team.
             "assignee": agent_y.staff.pk,
-            "team": team_x.pk,
+            "team": team_y.pk,
             "before": {"assignee": agent_x.staff.pk, "team": team_x.pk},
             "reason": "Cuti",
         },
         {
             "assignee": None,
             "team": None,
-            "before": {"assignee": agent_y.staff.pk, "team": team_x.pk},
+            "before": {"assignee": agent_y.staff.pk, "team": team_y.pk},
         },
     ]
-    assert [r.summary for r in rows][:2] == ["Sari Agen", "Yudi Agen"]
+    assert [r.summary for r in rows][:2] == ["Sari Agen · Contact centre", "Yudi Agen · Keluhan"]
+
+
+def test_a_person_outside_the_team_takes_the_conversation_into_their_team(
+    conversation, agent_x, team_x, team_y, make_person, branch, other_branch, admin_user
+):
+    """Picked by hand from everyone, a person holds the conversation in a team they are
+    in: of several, one that serves the conversation's branch; of none, no team (theirs
+    alone, not left for the old team to pick up). Their own team is kept."""
+    conversation.branch = branch
+    conversation.save(update_fields=["branch"])
+    assign(conversation, team=team_x, actor=admin_user)
+    elsewhere = Team.objects.create(name="A Cabang Lain")
+    elsewhere.branches.add(other_branch)
+    here = Team.objects.create(name="B Cabang Ini")
+    here.branches.add(branch)
+    multi = make_person(Role.AGENT, name="Multi Tim")
+    multi.staff.teams.add(elsewhere, here, team_y)
+    assign(conversation, assignee=multi.staff, actor=admin_user)
+    conversation.refresh_from_db()
+    assert (conversation.assignee, conversation.team) == (multi.staff, here)
+
+    loner = make_person(Role.SUPERVISOR, name="Tanpa Tim", branches=[branch])
+    assign(conversation, assignee=loner.staff, actor=admin_user)
+    conversation.refresh_from_db()
+    assert (conversation.assignee, conversation.team) == (loner.staff, None)
+
+    assign(conversation, team=team_x, assignee=None, actor=admin_user)
+    assign(conversation, assignee=agent_x.staff, actor=admin_user)
+    conversation.refresh_from_db()
+    assert (conversation.assignee, conversation.team) == (agent_x.staff, team_x)
+
+
+def test_a_person_cannot_be_given_a_team_they_are_not_in(
+    conversation, agent_x, team_x, team_y, admin_user
+):
+    assign(conversation, team=team_x, actor=admin_user)
+    with pytest.raises(InvalidInput) as caught:
+        assign(conversation, assignee=agent_x.staff, team=team_y, actor=admin_user)
+    assert caught.value.field == "assignee_id"
+    assert caught.value.code == "not_in_team"
+    conversation.refresh_from_db()
+    assert (conversation.assignee, conversation.team) == (None, team_x)
 
 
 def test_unassigned_reads_in_the_readers_language(conversation, agent_x, admin_user):

@@ -75,10 +75,15 @@ def world(people, customer, team_x, team_y, branch, other_branch):
     }
     assign(conversations["team_x"], team=team_x, actor=None)
     assign(conversations["team_y"], team=team_y, actor=None)
-    assign(conversations["mine_x"], assignee=people["agent_x"].staff, team=team_y, actor=None)
+    assign(conversations["mine_x"], assignee=people["agent_x"].staff, actor=None)
     assign(conversations["branch_a"], team=team_y, actor=None)
     assign(conversations["branch_b"], team=team_y, actor=None)
-    assign(conversations["clerk_a"], assignee=people["clerk_a"].staff, team=team_y, actor=None)
+    assign(conversations["clerk_a"], assignee=people["clerk_a"].staff, actor=None)
+    # Held by people outside the conversation's team (moved to team Y after they took it):
+    # they still see it because they hold it, not through the team.
+    Conversation.objects.filter(pk__in=[conversations[k].pk for k in ("mine_x", "clerk_a")]).update(
+        team=team_y
+    )
     return conversations
 
 

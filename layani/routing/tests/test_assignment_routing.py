@@ -99,7 +99,7 @@ def test_a_rule_sends_the_conversation_to_its_team_and_a_skilled_agent_with_the_
     assert result.rule_name == "Keluhan kartu"
     [row] = routing_rows(conversation)
     assert row.kind == EventKind.AUTO_ASSIGNED
-    assert row.summary == "Sari"
+    assert row.summary == "Sari · Keluhan"
     reason = row.details["reason"]
     assert reason == result.explanation
     assert reason.startswith("Assigned to Sari: ")
