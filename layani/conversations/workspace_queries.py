@@ -8,11 +8,12 @@ through `customer_file` / `access_customer`, which decide who sees a customer.
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from layani.branches.models import Visit
 from layani.branches.queries import visits_for
-from layani.conversations.models import Conversation, EventKind, TimelineEvent
+from layani.conversations.models import ACTIVE_STATUSES, Conversation, EventKind, TimelineEvent
 from layani.conversations.queries import (
     ConversationScope,
     InboxFilters,
@@ -31,6 +32,8 @@ from layani.staff.permissions import ROLE_CAPABILITIES, Capability, can
 INBOX_PAGE_SIZE = 50
 MAX_REFRESH_PAGES = 4
 CUSTOMER_CONVERSATIONS = 20
+# Under each customer a search finds.
+SEARCH_CUSTOMER_CONVERSATIONS = 3
 HISTORY_LIMIT = 5
 STAFF_LIMIT = 300
 VISIT_LIMIT = 10
@@ -72,6 +75,34 @@ def customer_conversations(
         .select_related("assignee")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def latest_conversations_of(
+    user: User, customer_ids: list[int], *, per_customer: int = SEARCH_CUSTOMER_CONVERSATIONS
+) -> dict[int, list[Conversation]]:
+    """Each customer's latest conversations this person may see, the ones still being
+    worked on first, then newest first: under the customers a search found, so that a
+    customer's name leads to their conversations. One query for any number of customers."""
+    if not customer_ids:
+        return {}
+    active = Case(When(status__in=ACTIVE_STATUSES, then=Value(0)), default=Value(1))
+    place = Window(
+        RowNumber(),
+        partition_by=[F("customer_id")],
+        order_by=[active.asc(), F("created_at").desc(), F("id").desc()],
+    )
+    rows = (
+        conversations_for(user, scope_of(user))
+        .filter(customer_id__in=customer_ids, merged_into__isnull=True)
+        .annotate(place=place)
+        .filter(place__lte=per_customer)
+        .order_by("customer_id", "place")
+    )
+    found: dict[int, list[Conversation]] = {}
+    for conversation in rows:
+        if conversation.customer_id is not None:
+            found.setdefault(conversation.customer_id, []).append(conversation)
+    return found
 
 
 def what_matters_history(customer_id: int, *, limit: int = HISTORY_LIMIT) -> list[TimelineEvent]:

@@ -4,6 +4,8 @@ the first few, a conversation's number typed bare, and snippets that add somethi
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from layani.conversations.tests.pages import html_of, person
@@ -153,3 +155,63 @@ def test_a_match_in_a_message_shows_the_subject_and_the_message(signed_in, custo
     hit = _hit_html(search(signed_in, "dikembalikan"), conversation)
     assert "Buka rekening" in _visible_text(hit)
     assert 'class="snippet"' in hit and "<mark>dikembalikan</mark>" in hit
+
+
+# --- A customer's name leads to their conversations --------------------------------------------
+
+
+def _conversations_under(html, customer):
+    found = re.search(rf'<li data-customer="{customer.pk}">(.*?)</li>\s*</ul>\s*</li>', html, re.S)
+    if found is None:
+        return []
+    return [int(i) for i in re.findall(r'data-conversation="(\d+)"', found.group(1))]
+
+
+def test_a_customers_name_lists_their_conversations_the_person_may_see(
+    signed_in, make_person, team_y
+):
+    """ "Anggraini" is in no message: the conversations come from the customer found,
+    still-open ones first, then the newest, at most three, none the agent may not see and
+    none merged away."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from layani.conversations.actions import assign
+    from layani.conversations.models import Conversation
+    from layani.conversations.tests.pages import write
+
+    (dewi,) = _named(make_person, ["Dewi Anggraini"])
+    old_resolved = write(dewi, "Kartu kredit hilang", channel="email")
+    Conversation.objects.filter(pk=old_resolved.pk).update(
+        status="resolved", created_at=F("created_at") - timezone.timedelta(days=30)
+    )
+    open_one = write(dewi, "Saldo belum masuk", channel="sms")
+    newest_open = write(dewi, "Minta rekening koran", channel="telegram")
+    another_team = write(dewi, "Limit kartu", channel="instagram")
+    assign(another_team, team=team_y, actor=None)  # Sari is not in team Y
+    merged = write(dewi, "Halo", channel="messenger")
+    Conversation.objects.filter(pk=merged.pk).update(merged_into=open_one)
+    newest_resolved = write(dewi, "Terima kasih", channel="webchat")
+    Conversation.objects.filter(pk=newest_resolved.pk).update(status="resolved")
+
+    html = search(signed_in, "Anggraini")
+
+    assert customer_ids(html) == [dewi.pk]
+    assert _conversations_under(html, dewi) == [newest_open.pk, open_one.pk, newest_resolved.pk]
+    assert "Minta rekening koran" in html
+    # No message says "Anggraini": the page points at the customers' conversations.
+    assert "Percakapan pelanggan yang ditemukan tercantum di atas" in html
+
+    # The same number of queries with five customers of four conversations each.
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            search(signed_in, "Anggraini")
+        return len(captured.captured_queries)
+
+    alone = count()
+    for name in SYAHRINIS[:4]:
+        (other,) = _named(make_person, [f"{name} Anggraini"])
+        for channel in ("email", "sms", "telegram", "whatsapp"):
+            write(other, "Halo", channel=channel)
+    assert len(customer_ids(search(signed_in, "Anggraini"))) == CUSTOMERS_PER_SEARCH
+    assert count() == alone

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from layani.branches.queries import branches_for
-from layani.conversations.models import ACTIVE_STATUSES, ConversationStatus
+from layani.conversations.models import ACTIVE_STATUSES, Conversation, ConversationStatus
 from layani.conversations.queries import (
     INBOX_VIEWS,
     InboxFilters,
@@ -27,7 +27,11 @@ from layani.conversations.queries import (
 from layani.conversations.views.common import DueTime, due_time, ended_time, is_htmx, workspace_page
 from layani.conversations.views.forms import INBOX_VIEW_LABELS, InboxFilterForm, SearchForm
 from layani.conversations.views.presence import presence_context
-from layani.conversations.workspace_queries import MAX_REFRESH_PAGES, inbox_pages
+from layani.conversations.workspace_queries import (
+    MAX_REFRESH_PAGES,
+    inbox_pages,
+    latest_conversations_of,
+)
 from layani.core.errors import InvalidInput, PermissionDenied
 from layani.customers.queries import customers_for
 from layani.routing.sla_clock import TargetStatus
@@ -225,6 +229,14 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
 
 
 @dataclass
+class CustomerFound:
+    """A customer the search found, with their latest conversations the person may see."""
+
+    hit: search.CustomerHit
+    conversations: list[Conversation]
+
+
+@dataclass
 class Hit:
     hit: search.ConversationHit
     parts: list[tuple[str, bool]]  # the snippet in pieces, True where a word matched
@@ -296,12 +308,17 @@ def search_page(request: HttpRequest) -> HttpResponse:
         else:
             params = request.GET.copy()
             params.pop("cursor", None)
+            shown = customers[:CUSTOMERS_PER_SEARCH]
+            # A customer's name leads to their conversations too (the index rows hold the
+            # messages' words, not the customer's name).
+            theirs = latest_conversations_of(request.user, [h.customer.pk for h in shown])
             context.update(
                 searched=True,
                 hits=[
                     Hit(hit=h, parts=_snippet_parts(h.snippet, h.highlights)) for h in results.hits
                 ],
-                customers=customers[:CUSTOMERS_PER_SEARCH],
+                customers=[CustomerFound(h, theirs.get(h.customer.pk, [])) for h in shown],
+                theirs_shown=any(theirs.values()),
                 all_customers_query=(
                     urlencode({"q": q}) if len(customers) > CUSTOMERS_PER_SEARCH else ""
                 ),
