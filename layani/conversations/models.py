@@ -18,6 +18,9 @@ class ConversationStatus(models.TextChoices):
 
 
 # The statuses that still need work: the default inbox shows only these.
+# How much of the last message the inbox shows.
+PREVIEW_LENGTH = 160
+
 ACTIVE_STATUSES = (ConversationStatus.NEW, ConversationStatus.OPEN, ConversationStatus.PENDING)
 _ACTIVE = models.Q(status__in=ACTIVE_STATUSES)
 
@@ -102,6 +105,14 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
+    # The inbox row's line and unread marker, kept by every path that stores a message
+    # (`actions.lifecycle.note_message`): the start of the last message to or from the
+    # customer (not a note), and when the customer last wrote. Read from the row itself,
+    # a page of the inbox touches no message (migration 0014).
+    last_preview = models.CharField(
+        _("last message preview"), max_length=PREVIEW_LENGTH, blank=True, default=""
+    )
+    last_inbound_at = models.DateTimeField(_("customer last wrote at"), null=True, blank=True)
     # The customer wrote and nobody has answered yet, since this moment.
     waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
     # When the customer should get an answer (or, when nobody waits, when to look again).

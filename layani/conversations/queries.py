@@ -27,7 +27,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import BooleanField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from layani.conversations.models import (
@@ -57,7 +56,6 @@ from layani.staff.permissions import Capability, can, staff_of
 User = AbstractBaseUser | AnonymousUser
 InboxView = Literal["mine", "unassigned", "teams", "all"]
 INBOX_VIEWS: tuple[str, ...] = ("mine", "unassigned", "teams", "all")
-PREVIEW_LENGTH = 160
 THREAD_LIMIT = 500
 
 
@@ -401,29 +399,14 @@ def inbox(
     (`updated_at`, `id`, descending: the index on status and updated_at).
 
     A fixed number of queries whatever the data: the scope (up to three small lookups),
-    the page with its customer, assignee, team and branch joined and the preview and unread
-    marker as per-row subqueries, and the tags of the page.
+    the page with its customer, assignee, team and branch joined and the person's read
+    marker as a per-row subquery (the preview and when the customer last wrote are columns
+    of the row), and the tags of the page.
     """
     scope = scope_of(user)
     qs = _inbox_queryset(user, scope, view, filters or InboxFilters())
-    last_preview = (
-        Message.objects.filter(
-            conversation_id=OuterRef("pk"), direction__in=[Direction.INBOUND, Direction.OUTBOUND]
-        )
-        .order_by("-created_at", "-id")
-        .annotate(preview=Substr("body_text", 1, PREVIEW_LENGTH))
-        .values("preview")[:1]
-    )
-    last_inbound = (
-        Message.objects.filter(conversation_id=OuterRef("pk"), direction=Direction.INBOUND)
-        .order_by("-created_at")
-        .values("created_at")[:1]
-    )
-    qs = (
-        qs.select_related("customer", "assignee", "team", "branch")
-        .only(*INBOX_COLUMNS)
-        .annotate(last_preview=Subquery(last_preview), last_inbound_at=Subquery(last_inbound))
-    )
+    # The preview and when the customer last wrote are on the row (`note_message`).
+    qs = qs.select_related("customer", "assignee", "team", "branch").only(*INBOX_COLUMNS)
     if scope.staff_id is not None:
         my_read = ConversationRead.objects.filter(
             conversation_id=OuterRef("pk"), staff_id=scope.staff_id
@@ -439,13 +422,13 @@ def inbox(
     tags = tags_of([c.pk for c in page.items])
     rows = []
     for conversation in page.items:
-        last_in = getattr(conversation, "last_inbound_at", None)
+        last_in = conversation.last_inbound_at
         read_at = getattr(conversation, "my_read_at", None)
         rows.append(
             InboxRow(
                 conversation=conversation,
                 unread=last_in is not None and (read_at is None or last_in > read_at),
-                last_message_preview=getattr(conversation, "last_preview", None) or "",
+                last_message_preview=conversation.last_preview,
                 tags=tags.get(conversation.pk, []),
             )
         )

@@ -178,6 +178,8 @@ class Lifecycle:
     closed_at: float | None = None
     last_message_at: float | None = None
     updated_at: float = 0.0
+    last_text: Text = ()  # the last message to or from the customer (not a note)
+    last_inbound_at: float | None = None
 
     def _refresh_due(self, now: float) -> None:  # actions._common.refresh_due
         self.due_at = (self.waiting_since if self.waiting_since is not None else now) + self.target
@@ -186,9 +188,13 @@ class Lifecycle:
         self.created_at = self.updated_at = at
         self._refresh_due(at)
 
-    def message(self, direction: str, at: float, *, authored: bool) -> None:
+    def message(self, direction: str, at: float, text: Text, *, authored: bool) -> None:
         """lifecycle.store_message"""
         self.last_message_at = at
+        if direction != Direction.NOTE:
+            self.last_text = text
+        if direction == Direction.INBOUND:
+            self.last_inbound_at = at
         if direction == Direction.INBOUND and self.waiting_since is None:
             self.waiting_since = at
             self._refresh_due(at)
@@ -319,7 +325,7 @@ class StoryTeller:
     def _message(
         self, story: Story, direction: str, at: float, text: Text, *, by_staff: bool
     ) -> None:
-        story.state.message(direction, at, authored=by_staff)
+        story.state.message(direction, at, text, authored=by_staff)
         story.beats.append(Beat(at, MESSAGE, direction=direction, text=text, by_staff=by_staff))
         if by_staff:
             self._staff_acted(story, at)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from layani.conversations.models import (
+    PREVIEW_LENGTH,
     Conversation,
     ConversationRead,
     DeliveryStatus,
@@ -263,6 +264,8 @@ class ConversationGenerator:
             created_at=_moment(state.created_at),
             updated_at=_moment(state.updated_at),
             last_message_at=_optional(state.last_message_at),
+            last_preview=joined(state.last_text)[:PREVIEW_LENGTH],
+            last_inbound_at=_optional(state.last_inbound_at),
             waiting_since=_optional(state.waiting_since),
             due_at=_moment(state.due_at),
             first_response_at=_optional(state.first_response_at),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from layani.conversations.models import (
+    PREVIEW_LENGTH,
     Conversation,
     ConversationRead,
     DeliveryStatus,
@@ -63,6 +64,8 @@ CONVERSATION_COLUMNS = (
     "created_at",
     "updated_at",
     "last_message_at",
+    "last_preview",
+    "last_inbound_at",
     "waiting_since",
     "due_at",
     "first_response_at",
@@ -426,6 +429,8 @@ class ConversationRows:
                 started,
                 moment(state.updated_at),
                 moment(state.last_message_at) if state.last_message_at is not None else None,
+                joined(state.last_text)[:PREVIEW_LENGTH],
+                moment(state.last_inbound_at) if state.last_inbound_at is not None else None,
                 moment(state.waiting_since) if state.waiting_since is not None else None,
                 moment(state.due_at),
                 moment(state.first_response_at) if state.first_response_at is not None else None,

@@ -122,7 +122,13 @@ def append_follow_ups(items: Sequence[FollowUp]) -> FollowUps:
                 meta=item.meta,
             )
             fields.update(
-                note_message(conversation, direction=Direction.INBOUND, author=None, at=at)
+                note_message(
+                    conversation,
+                    direction=Direction.INBOUND,
+                    text=message.body_text,
+                    author=None,
+                    at=at,
+                )
             )
             if conversation.pk not in changes:
                 changes[conversation.pk] = _first_message_changes(conversation, item, now)

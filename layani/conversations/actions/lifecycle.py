@@ -36,6 +36,7 @@ from layani.conversations.due import due_at_for, reopen_window
 from layani.conversations.html import sanitise_html
 from layani.conversations.models import (
     ACTIVE_STATUSES,
+    PREVIEW_LENGTH,
     Conversation,
     ConversationStatus,
     DeliveryStatus,
@@ -56,7 +57,7 @@ from layani.core.errors import Conflict, InvalidInput
 from layani.core.types import Actor
 from layani.customers.models import Customer
 from layani.routing.assignment_tasks import route_after_commit
-from layani.search.indexing import index_conversation, index_message
+from layani.search.indexing import index_conversation, index_message, message_text
 from layani.staff.models import Staff, Team
 
 S = ConversationStatus
@@ -302,6 +303,7 @@ def store_message(
         note_message(
             conversation,
             direction=direction,
+            text=message_text(message.body_text, message.body_html),
             author=author,
             at=at,
             automatic=automatic,
@@ -327,17 +329,25 @@ def note_message(
     conversation: Conversation,
     *,
     direction: str,
+    text: str,
     author: Staff | None,
     at: datetime,
     automatic: bool = False,
     waiting_from: datetime | None = None,
 ) -> list[str]:
-    """Move the conversation's moments for a message written at `at` (on the instance,
-    unsaved): last message, waiting since, first response and due. Returns the fields to
-    save. `waiting_from`: a customer who starts waiting with this message waits from then
-    if it is later (they asked to be called back in a window)."""
+    """Move the conversation's moments for a message saying `text`, written at `at` (on
+    the instance, unsaved): last message, the inbox's preview, when the customer last
+    wrote, waiting since, first response and due. Returns the fields to save.
+    `waiting_from`: a customer who starts waiting with this message waits from then if it
+    is later (they asked to be called back in a window)."""
     fields = ["last_message_at", "updated_at"]
     conversation.last_message_at = at
+    if direction != Direction.NOTE:
+        conversation.last_preview = text[:PREVIEW_LENGTH]
+        fields.append("last_preview")
+    if direction == Direction.INBOUND:
+        conversation.last_inbound_at = at
+        fields.append("last_inbound_at")
     if automatic:
         pass
     elif direction == Direction.INBOUND and conversation.waiting_since is None:

@@ -21,9 +21,11 @@ from layani.conversations.actions.lifecycle import (
 )
 from layani.conversations.models import (
     ACTIVE_STATUSES,
+    PREVIEW_LENGTH,
     Conversation,
     ConversationRead,
     ConversationStatus,
+    Direction,
     EventKind,
     Mention,
     Message,
@@ -33,7 +35,7 @@ from layani.conversations.notify import CONVERSATION_UPDATED, conversation_event
 from layani.conversations.timeline import record_event
 from layani.core.errors import Conflict, InvalidInput
 from layani.core.types import Actor
-from layani.search.indexing import move_conversation_documents
+from layani.search.indexing import message_text, move_conversation_documents
 
 S = ConversationStatus
 
@@ -88,6 +90,16 @@ def merge_conversations(source: Conversation, *, into: Conversation, actor: Acto
 
         target_before = target.status
         target.last_message_at = _latest(target.last_message_at, src.last_message_at)
+        target.last_inbound_at = _latest(target.last_inbound_at, src.last_inbound_at)
+        last = (
+            Message.objects.filter(
+                conversation=target, direction__in=[Direction.INBOUND, Direction.OUTBOUND]
+            )
+            .order_by("-created_at", "-id")
+            .values_list("body_text", "body_html")
+            .first()
+        )
+        target.last_preview = message_text(*last)[:PREVIEW_LENGTH] if last else ""
         target.first_response_at = _earliest(target.first_response_at, src.first_response_at)
         if src.status in ACTIVE_STATUSES:
             target.waiting_since = _earliest(target.waiting_since, src.waiting_since)
@@ -104,6 +116,8 @@ def merge_conversations(source: Conversation, *, into: Conversation, actor: Acto
             target,
             [
                 "last_message_at",
+                "last_inbound_at",
+                "last_preview",
                 "first_response_at",
                 "waiting_since",
                 "visit_id",

@@ -277,6 +277,12 @@ def test_merge_moves_everything_and_closes_the_source(
     [on_target] = events(conversation, EventKind.MERGED)
     assert on_target.details["messages"] == 2
     assert Message.objects.count() == 3  # nothing lost
+    # The inbox row says the newest of both threads (not the note), and when she last wrote.
+    assert conversation.last_preview == "Kartu hilang, mohon blokir"
+    assert (
+        conversation.last_inbound_at
+        == Message.objects.filter(direction="in").latest("created_at").created_at
+    )
 
 
 def test_merge_reopens_a_resolved_target_when_the_source_still_waits(customer, agent):

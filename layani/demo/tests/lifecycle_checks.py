@@ -12,9 +12,11 @@ from layani.conversations.actions.lifecycle import TRANSITIONS
 from layani.conversations.due import recompute_due_in_bulk, response_target
 from layani.conversations.models import (
     ACTIVE_STATUSES,
+    PREVIEW_LENGTH,
     Conversation,
     ConversationRead,
     ConversationStatus,
+    Direction,
     EventKind,
     Message,
     TimelineEvent,
@@ -78,6 +80,7 @@ def assert_lifecycle_consistent() -> None:
         assert staff_id == row["assignee_id"] or conversation_id in escalated
         assert row["created_at"] <= read_at <= row["updated_at"]
     assert_assignees_in_their_teams()
+    assert_inbox_previews_match_the_messages()
 
 
 def assert_assignees_in_their_teams() -> None:
@@ -156,3 +159,24 @@ def _check_status_history(statuses: dict[int, str]) -> None:
 def message_directions() -> dict[str, int]:
     counts = Message.objects.order_by().values("direction").annotate(n=Count("id"))
     return {row["direction"]: row["n"] for row in counts}
+
+
+def assert_inbox_previews_match_the_messages() -> None:
+    """The inbox's preview and "customer last wrote" on each row are what
+    `note_message` would have kept: the last message to or from the customer, cut to
+    PREVIEW_LENGTH, and the customer's last message's time."""
+    expected: dict[int, tuple[str, datetime | None]] = {}
+    for cid, direction, text, at in (
+        Message.objects.exclude(direction=Direction.NOTE)
+        .order_by("conversation_id", "created_at", "id")
+        .values_list("conversation_id", "direction", "body_text", "created_at")
+    ):
+        _text, inbound = expected.get(cid, ("", None))
+        expected[cid] = (text[:PREVIEW_LENGTH], at if direction == Direction.INBOUND else inbound)
+    stored = {
+        cid: (preview, inbound)
+        for cid, preview, inbound in Conversation.objects.values_list(
+            "id", "last_preview", "last_inbound_at"
+        )
+    }
+    assert stored == {cid: expected.get(cid, ("", None)) for cid in stored}
