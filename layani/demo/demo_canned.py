@@ -36,7 +36,7 @@ REPLIES: list[tuple[str | None, str, str, str, str]] = [
         None,
         "en",
         "hello-en",
-        "Greeting (English)",
+        "Greeting",
         "Welcome to Bank Sentosa Nusantara, {customer_name}. I am {agent_name}; how may we "
         "help you?",
     ),

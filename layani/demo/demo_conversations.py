@@ -50,6 +50,7 @@ from layani.demo.conversation_story import (
 )
 from layani.demo.demo_customers import Window
 from layani.demo.message_texts import MessageTexts, joined
+from layani.demo.people import given_name
 from layani.demo.staff_pools import Person, StaffPools, ensure_tags
 from layani.demo.staff_roster import Roster
 from layani.demo.texts import SCRIPTS
@@ -236,7 +237,7 @@ class ConversationGenerator:
             deficit=deficit,
         )
         note = count >= 3 and (bool(script.note) if self.average is None else rng.random() < 0.3)
-        first_name = customer.full_name.split()[0].title() if customer else "Kak"
+        first_name = given_name(customer.full_name) if customer else "Kak"
         story = self.teller.tell(
             script=script,
             channel=channel,

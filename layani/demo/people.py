@@ -108,6 +108,13 @@ class NamePool:
         return name
 
 
+def given_name(full_name: str) -> str:
+    """How an agent addresses the customer: the first word of the name that is not a title
+    ("Ir. Budi Santoso, S.T." -> "Budi"), or "Kak" when the name is all titles."""
+    words = [w for w in full_name.replace(",", " ").split() if not w.endswith(".")]
+    return (words[0] if words else "Kak").title()
+
+
 def mobile_number(index: int) -> str:
     """The `index`-th demo mobile number in E.164; distinct indexes give distinct numbers."""
     prefix = MOBILE_PREFIXES[index % len(MOBILE_PREFIXES)]

@@ -46,7 +46,7 @@ from layani.demo.bulk_load import (
     take_ids,
     write_rows,
 )
-from layani.demo.people import EMAIL_DOMAINS, WHAT_MATTERS, NamePool, mobile_number
+from layani.demo.people import EMAIL_DOMAINS, WHAT_MATTERS, NamePool, given_name, mobile_number
 from layani.demo.search_rows import SEARCH_COLUMNS, customer_row
 from layani.demo.staff_roster import Roster
 from layani.demo.volume_conversations import (
@@ -330,7 +330,7 @@ class VolumeGenerator:
         rows = list(Customer.objects.values_list("id", "created_at", "full_name"))
         self.customer_pool = [r[0] for r in rows]
         self.customer_since = {r[0]: r[1].timestamp() for r in rows}
-        self.first_names = {r[0]: _first_name(r[2]) for r in rows}
+        self.first_names = {r[0]: given_name(r[2]) for r in rows}
 
     def _pick_customer(self) -> Picked:
         pool = self.customer_pool
@@ -382,11 +382,6 @@ class VolumeGenerator:
                 for offset, conversation in enumerate(told):
                     rows.rows(chunk, conversation, first + offset, message_ids)
                 chunks.submit(chunk)
-
-
-def _first_name(full_name: str) -> str:
-    words = [w for w in full_name.replace(",", " ").split() if not w.endswith(".")]
-    return (words[0] if words else "Kak").title()
 
 
 def generate_volume(

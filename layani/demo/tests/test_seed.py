@@ -24,6 +24,7 @@ from layani.branches.models import (
 )
 from layani.conversations.canned import render_canned_reply
 from layani.conversations.models import (
+    CannedReply,
     Conversation,
     ConversationRead,
     EventKind,
@@ -195,6 +196,16 @@ class TestDemoBusiness:
         conversation = inbox(agent, view="mine").items[0].conversation
         text = render_canned_reply(replies["cek"], conversation, agent=agent.staff)
         assert conversation.reference in text and "{" not in text
+
+    def test_agents_address_customers_by_name_not_title(self, demo: str) -> None:
+        """A customer called "Ir. Budi Santoso" is "Pak Budi", never "Pak Ir.", in what
+        the demo's agents wrote; no reply title says its language twice ("(English) (EN)")."""
+        titled = Customer.objects.filter(full_name__regex=r"^(Dr|Ir|drg)\. ")
+        assert Message.objects.filter(conversation__customer__in=titled).exists()
+        answers = Message.objects.filter(direction="out").values_list("body_text", flat=True)
+        assert not [text for text in answers if re.search(r"\b(Dr|Ir|drg)\.", text)]
+        titles = CannedReply.objects.values_list("title", flat=True)
+        assert not [t for t in titles if "English" in t or "Indonesia" in t]
 
     def test_search_index_covers_the_history(self, demo: str) -> None:
         admin = User.objects.get(username="admin")
