@@ -43,8 +43,15 @@ def describe_event(event: TimelineEvent) -> tuple[str, str]:
             # Unassigned, in the reader's language (older rows stored the writer's word).
             return _("Unassigned"), reason
         return event.summary or _("Unassigned"), reason
-    if kind in ROUTING_EVENT_KINDS:  # the decision in words (routing/routing_events.py)
-        return reason or event.summary, ""
+    if kind in ROUTING_EVENT_KINDS or kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED):
+        # Said again from the row's facts in the reader's language (routing_events.py);
+        # rows written before the facts were complete show the words they stored.
+        from layani.routing.routing_events import routing_words
+
+        words = routing_words(kind, d)
+        if words is not None:
+            return words, ""
+        return (reason or event.summary) if kind in ROUTING_EVENT_KINDS else event.summary, ""
     if kind == EventKind.IDENTITY_CLAIMED:  # details: the contact typed, the name given
         who = str(d.get("contact") or event.summary)
         if d.get("name"):

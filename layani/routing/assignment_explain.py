@@ -2,12 +2,17 @@
 Indonesian comes from the catalogue): "Assigned to Sari: skill complaint, load 2/10,
 round robin, priority customer"."""
 
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layani.core.choices import Purpose
 from layani.routing import assignment as decision_rules
 from layani.routing.assignment import (
+    ASSIGNED,
     BROKEN,
     HELD,
     HONOURED,
@@ -51,18 +56,39 @@ def skill_label(kind: str, value: str) -> str:
     return value
 
 
-def _continuity_words(decision: Decision, names: dict[int, str]) -> str:
-    person = names.get(decision.continuity_staff_id or 0, "")
-    if decision.continuity == HONOURED:
-        if decision.continuity_source == ContinuitySource.PREFERRED:
-            return _("the customer's preferred staff member")
-        return _("served this customer recently")
-    if decision.continuity == BROKEN:
-        return _("continuity broken: %(name)s %(why)s") % {
-            "name": person or _("their usual person"),
-            "why": unavailable_label(decision.continuity_reason),
-        }
-    return ""
+def decision_details(
+    decision: Decision,
+    *,
+    names: dict[int, str],
+    team_name: str,
+    route: Route,
+    facts: ConversationFacts,
+    weights: PriorityWeights,
+) -> dict[str, Any]:
+    """The decision's facts, kept on its timeline row beside the words: enough to say it
+    again in the reader's language (`explain_details`) and to count continuity in
+    reports. Plain JSON values."""
+    assigned = decision.outcome == ASSIGNED
+    return {
+        "outcome": decision.outcome,
+        "method": decision.method,
+        "rule_id": route.rule.rule_id if route.rule else None,
+        "rule_name": route.rule.name if route.rule else "",
+        "team_name": team_name,
+        "kind": decision.kind,
+        "staff_name": names.get(decision.staff_id or 0, ""),
+        "load": decision.load + 1 if assigned else None,
+        "capacity": decision.capacity if assigned else None,
+        "skills": [list(s) for s in decision.skills],
+        "continuity": decision.continuity,
+        "continuity_staff_id": decision.continuity_staff_id,
+        "continuity_name": names.get(decision.continuity_staff_id or 0, ""),
+        "continuity_source": decision.continuity_source,
+        "continuity_reason": decision.continuity_reason,
+        "hold_until": decision.hold_until.isoformat() if decision.hold_until else None,
+        "priority_customer": is_priority_customer(facts, weights),
+        "unavailable": dict(decision.unavailable),
+    }
 
 
 def explain(
@@ -75,59 +101,82 @@ def explain(
     weights: PriorityWeights,
 ) -> str:
     """The decision in words, in the active language (gettext; English source)."""
-    if decision.outcome == PAUSED:
-        return _("Auto-assignment is paused for %(team)s.") % {"team": team_name}
-    if decision.outcome == HELD:
-        until = timezone.localtime(decision.hold_until) if decision.hold_until else None
+    return explain_details(
+        decision_details(
+            decision, names=names, team_name=team_name, route=route, facts=facts, weights=weights
+        )
+    )
+
+
+def can_explain(details: Mapping[str, Any]) -> bool:
+    """Whether a stored decision holds every fact its words need (rows written before the
+    names were kept hold only their words)."""
+    return "team_name" in details and "staff_name" in details
+
+
+def _why_them(source: str) -> str:
+    if source == ContinuitySource.PREFERRED:
+        return _("the customer's preferred staff member")
+    return _("served this customer recently")
+
+
+def _continuity_words(d: Mapping[str, Any]) -> str:
+    if d.get("continuity") == HONOURED:
+        return _why_them(str(d.get("continuity_source", "")))
+    if d.get("continuity") == BROKEN:
+        return _("continuity broken: %(name)s %(why)s") % {
+            "name": d.get("continuity_name") or _("their usual person"),
+            "why": unavailable_label(str(d.get("continuity_reason", ""))),
+        }
+    return ""
+
+
+def explain_details(d: Mapping[str, Any]) -> str:
+    """A decision's words from its facts (`decision_details`), in the active language."""
+    outcome, team = d.get("outcome"), d.get("team_name", "")
+    if outcome == PAUSED:
+        return _("Auto-assignment is paused for %(team)s.") % {"team": team}
+    if outcome == HELD:
+        until = d.get("hold_until")
+        local = timezone.localtime(datetime.fromisoformat(until)) if until else None
         return _("Held for %(name)s until %(time)s (%(why)s): now %(state)s.") % {
-            "name": names.get(decision.continuity_staff_id or 0, "?"),
-            "time": f"{until:%H:%M}" if until else "",
-            "why": (
-                _("the customer's preferred staff member")
-                if decision.continuity_source == ContinuitySource.PREFERRED
-                else _("served this customer recently")
-            ),
-            "state": unavailable_label(decision.continuity_reason),
+            "name": d.get("continuity_name") or "?",
+            "time": f"{local:%H:%M}" if local else "",
+            "why": _why_them(str(d.get("continuity_source", ""))),
+            "state": unavailable_label(str(d.get("continuity_reason", ""))),
         }
     reasons: list[str] = []
-    continuity = _continuity_words(decision, names)
-    if decision.outcome == QUEUED:
-        if continuity:
-            reasons.append(continuity)
+    continuity = _continuity_words(d)
+    if continuity:
+        reasons.append(continuity)
+    if outcome == QUEUED:
+        unavailable = d.get("unavailable") or {}
         counts = ", ".join(
-            f"{count} {unavailable_label(reason)}"
-            for reason, count in sorted(decision.unavailable.items())
+            f"{count} {unavailable_label(reason)}" for reason, count in sorted(unavailable.items())
         )
         reasons.append(counts or _("nobody is online"))
         return _("Waiting for an agent in %(team)s: %(reasons)s.") % {
-            "team": team_name,
+            "team": team,
             "reasons": "; ".join(reasons),
         }
-    if continuity:
-        reasons.append(continuity)
-    for kind, value, _level in decision.skills:
+    for kind, value, *_level in d.get("skills") or []:
         reasons.append(_("skill %(skill)s") % {"skill": skill_label(kind, value)})
-    reasons.append(
-        _("load %(load)s/%(capacity)s") % {"load": decision.load + 1, "capacity": decision.capacity}
-    )
-    if decision.method == decision_rules.ROUND_ROBIN:
+    reasons.append(_("load %(load)s/%(capacity)s") % {"load": d["load"], "capacity": d["capacity"]})
+    if d.get("method") == decision_rules.ROUND_ROBIN:
         reasons.append(_("round robin"))
-    elif decision.method == decision_rules.LEAST_LOADED:
+    elif d.get("method") == decision_rules.LEAST_LOADED:
         reasons.append(_("least loaded"))
-    if is_priority_customer(facts, weights):
+    if d.get("priority_customer"):
         reasons.append(_("priority customer"))
-    if route.rule is not None:
-        reasons.append(_("rule “%(rule)s”") % {"rule": route.rule.name})
+    if d.get("rule_name"):
+        reasons.append(_("rule “%(rule)s”") % {"rule": d["rule_name"]})
     return _("Assigned to %(name)s: %(reasons)s") % {
-        "name": names.get(decision.staff_id or 0, "?"),
+        "name": d.get("staff_name") or "?",
         "reasons": ", ".join(reasons),
     }
 
 
-def routed_words(route: Route, team_name: str) -> str:
-    if route.rule is None:
+def routed_words(rule_name: str, team_name: str) -> str:
+    if not rule_name:
         return ""
-    return _("Routed to %(team)s by rule “%(rule)s”.") % {
-        "team": team_name,
-        "rule": route.rule.name,
-    }
+    return _("Routed to %(team)s by rule “%(rule)s”.") % {"team": team_name, "rule": rule_name}

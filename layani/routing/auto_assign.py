@@ -50,7 +50,7 @@ from layani.routing.assignment import (
     decide,
     work_kind,
 )
-from layani.routing.assignment_explain import explain, routed_words
+from layani.routing.assignment_explain import decision_details, explain_details, routed_words
 from layani.routing.assignment_loading import (
     continuity_target,
     load_agents,
@@ -67,9 +67,6 @@ from layani.routing.models import (
     TeamAssignment,
 )
 from layani.routing.priority import (
-    ConversationFacts,
-    PriorityWeights,
-    is_priority_customer,
     order_conversations,
 )
 from layani.routing.routing_events import record_continuity
@@ -152,28 +149,6 @@ def _count_continuity(
     record_continuity(conversation, decision, person=result.continuity_name, actor=actor)
 
 
-def _routing_details(
-    decision: Decision, route: Route, facts: ConversationFacts, weights: PriorityWeights
-) -> dict[str, Any]:
-    """What the timeline row keeps besides the words: enough to say it again in any
-    language and to count continuity in reports."""
-    return {
-        "outcome": decision.outcome,
-        "method": decision.method,
-        "rule_id": route.rule.rule_id if route.rule else None,
-        "kind": decision.kind,
-        "load": decision.load + 1 if decision.outcome == ASSIGNED else None,
-        "capacity": decision.capacity if decision.outcome == ASSIGNED else None,
-        "skills": [list(s) for s in decision.skills],
-        "continuity": decision.continuity,
-        "continuity_staff_id": decision.continuity_staff_id,
-        "continuity_source": decision.continuity_source,
-        "continuity_reason": decision.continuity_reason,
-        "priority_customer": is_priority_customer(facts, weights),
-        "unavailable": dict(decision.unavailable),
-    }
-
-
 def route_conversation(
     conversation: Conversation, *, actor: Actor = None, dry_run: bool = False
 ) -> RoutingResult:
@@ -228,7 +203,7 @@ def route_conversation(
             ).first() or ""
         facts = priority_facts(locked)
         weights = priority_weights_for(team_id)
-        explanation = explain(
+        details = decision_details(
             decision,
             names=names,
             team_name=state.team.name,
@@ -236,6 +211,7 @@ def route_conversation(
             facts=facts,
             weights=weights,
         )
+        explanation = explain_details(details)
         result = RoutingResult(
             conversation_id=locked.pk,
             outcome=decision.outcome,
@@ -245,7 +221,7 @@ def route_conversation(
             rule_name=route.rule.name if route.rule else "",
             assignee_id=decision.staff_id,
             decision=decision,
-            details=_routing_details(decision, route, facts, weights),
+            details=details,
             continuity_name=names.get(decision.continuity_staff_id or 0, ""),
         )
         if dry_run:
@@ -289,7 +265,9 @@ def _apply(
         # no longer active, lacking a skill): nothing is kept for them any more.
         AssignmentHold.objects.filter(conversation_id=locked.pk).delete()
         was_held = False
-    routed = routed_words(route, team.name) if team_changes else ""
+    routed = routed_words(result.rule_name, team.name) if team_changes else ""
+    if routed:
+        result.details["routed"] = True  # the row's words begin with the rule's routing
     if decision.outcome == ASSIGNED and decision.staff_id is not None:
         _agent, staff = agents[decision.staff_id]
         _assign(locked, assignee=staff, team=team, reason=result.explanation, actor=actor)

@@ -35,7 +35,7 @@ from layani.conversations.notify import audience_groups, user_group
 from layani.core.errors import LayaniError
 from layani.core.events import publish_now
 from layani.routing.models import ConversationSla
-from layani.routing.routing_events import record_escalation
+from layani.routing.routing_events import record_escalation, sla_target_words, target_words
 from layani.routing.sla import FIELDS, evaluate_conversation, next_check, policy_for
 from layani.routing.sla_clock import Target, TargetState, TargetStatus, nearest_open_due
 from layani.routing.sla_config import PolicyRule, SlaConfig, sla_config
@@ -49,11 +49,6 @@ RUN_BUDGET_SECONDS = 45.0
 SLA_WARNING = EventKind.SLA_WARNING
 SLA_BREACHED = EventKind.SLA_BREACHED
 
-TARGET_LABELS = {
-    Target.FIRST_RESPONSE: _("first response"),
-    Target.NEXT_RESPONSE: _("next response"),
-    Target.RESOLUTION: _("resolution"),
-}
 
 SLA_ROW_FIELDS = [
     "policy",
@@ -245,10 +240,7 @@ def _event(
     policy: PolicyRule | None,
     now: datetime,
 ) -> TimelineEvent:
-    label = TARGET_LABELS[state.target]
-    summary = (
-        _("SLA %(target)s due soon") if kind == SLA_WARNING else _("SLA %(target)s breached")
-    ) % {"target": label}
+    summary = sla_target_words(kind, state.target.value)
     return TimelineEvent(
         kind=kind,
         occurred_at=now,
@@ -353,10 +345,10 @@ def _escalate(breached: list[_Handled]) -> int:
         policy, conversation = h.policy, h.conversation
         if policy is None:
             continue
-        targets = ", ".join(str(TARGET_LABELS[s.target]) for s in h.breaches)
+        targets = [s.target.value for s in h.breaches]
         reason = _("SLA breached (%(policy)s): %(targets)s") % {
             "policy": policy.name,
-            "targets": targets,
+            "targets": target_words(targets),
         }
         team = teams.get(policy.escalate_to_team_id or 0)
         handed_to = raised_to = None

@@ -2,7 +2,6 @@
 stored before it, from their messages, as the inbox's per-row subqueries read them."""
 
 import importlib
-from datetime import timedelta
 
 import pytest
 from django.db import connection

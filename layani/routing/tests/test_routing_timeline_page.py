@@ -24,9 +24,9 @@ from layani.staff.models import Role
 pytestmark = pytest.mark.django_db
 
 
-def thread_events(client, conversation):
-    """[(kind, text)] of the thread's event rows, in order."""
-    response = client.get(reverse("inbox:conversation", args=[conversation.pk]))
+def thread_events(client, conversation, language="en"):
+    """[(kind, text)] of the thread's event rows, in order, read in `language`."""
+    response = client.get(reverse("inbox:conversation", args=[conversation.pk]), {"lang": language})
     assert response.status_code == 200
     html = response.content.decode()
     rows = re.findall(
@@ -74,3 +74,28 @@ def test_the_thread_explains_assignment_and_continuity(admin_client):
         "Sari (the customer's preferred staff member) on a break: "
         "continuity broken for this customer 1 time."
     )
+
+
+def test_routing_rows_read_in_the_readers_language_whoever_wrote_them(admin_client):
+    """Decided by a worker running in English, read on an Indonesian page, and the other
+    way round: the words come from the row's facts, not from the worker's language."""
+    team = make_team("Keluhan")
+    sari = make_agent(team, "Sari")
+    make_agent(team, "Budi")
+    customer = make_customer(preferred_staff=sari)
+    with translation.override("en"):
+        first = in_team(write_in(customer), team)
+        route_conversation(first)
+    set_agent_status(sari, status="on_break", actor=None)
+    with translation.override("id"):
+        second = in_team(write_in(customer, channel="email"), team)
+        route_conversation(second)
+
+    shown = dict(thread_events(admin_client, first, "id"))
+    assert shown[EventKind.AUTO_ASSIGNED].startswith(
+        "Ditugaskan ke Sari: petugas pilihan pelanggan"
+    )
+    assert shown[EventKind.CONTINUITY_HONOURED] == "Kembali ke Sari: petugas pilihan pelanggan."
+    shown = dict(thread_events(admin_client, second, "en"))
+    assert shown[EventKind.AUTO_ASSIGNED].startswith("Assigned to Budi: continuity broken")
+    assert "on a break" in shown[EventKind.CONTINUITY_BROKEN]

@@ -6,9 +6,11 @@ import threading
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from layani.branches.models import Branch
 from layani.conversations.actions import assign, change_status, receive_inbound_message, reply
+from layani.conversations.event_display import describe_event
 from layani.conversations.models import Conversation, EventKind, TimelineEvent
 from layani.conversations.notify import staff_group, user_group
 from layani.routing.models import ConversationSla
@@ -93,6 +95,15 @@ def test_a_warning_before_and_an_escalation_at_the_breach_happen_once_each(
     assert escalation.details["priority"] == 3
     reason = TimelineEvent.objects.get(conversation=conversation, kind=EventKind.PRIORITY_CHANGED)
     assert "SLA" in reason.details["reason"]
+    # Written by the worker once, read in each reader's language.
+    breach = TimelineEvent.objects.get(conversation=conversation, kind=SLA_BREACHED)
+    for language, breached, escalated in (
+        ("en", "SLA first response breached", "first response breached: handed to"),
+        ("id", "SLA respons pertama terlampaui", "respons pertama terlampaui: diserahkan ke"),
+    ):
+        with translation.override(language):
+            assert describe_event(breach)[0] == breached
+            assert escalated in describe_event(escalation)[0]
     assert "sla.breached" in agent_inbox.events()
     assert supervisor_feed.events() == ["sla.breached"]
 
