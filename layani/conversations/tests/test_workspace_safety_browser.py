@@ -142,6 +142,45 @@ def test_an_unsent_draft_survives_leaving_and_resolving(
     page.context.close()
 
 
+@pytest.mark.browser
+def test_text_typed_while_a_reply_is_being_sent_stays_in_the_box(
+    chromium: ChromiumSession, asgi_server: AsgiServer, agent_x: Any, customer: Any, team_x: Any
+) -> None:
+    """The agent sends, and goes on typing before the answer is back (a slow line at a
+    branch): the reply goes out as it was when sent, and what came after stays in the box,
+    as the same kind of text (a note stays a note), with a word that it did."""
+    from playwright.sync_api import expect
+
+    conversation = receive_inbound_message(
+        customer=customer, channel="whatsapp", body_text="Kartu saya tertelan", actor=None
+    ).conversation
+    assign(conversation, team=team_x, actor=None)
+    page = chromium.new_page(LAPTOP)
+    sign_in(page, asgi_server.url, agent_x.username)
+    page.goto(_conversation_url(asgi_server, conversation))
+    held: list[Any] = []
+    page.route("**" + reverse("inbox:compose", args=[conversation.pk]), lambda r: held.append(r))
+
+    box = page.locator("#compose-body")
+    page.keyboard.press("i")
+    page.keyboard.type(DRAFT_NOTE)
+    page.keyboard.press("Control+Enter")
+    _wait_for(lambda: len(held) == 1, page)
+    page.keyboard.type(" Lalu telepon nasabah.")  # while the note is on its way
+    held[0].continue_()
+
+    expect(page.locator("#thread .msg-note").last.locator(".msg-body")).to_have_text(DRAFT_NOTE)
+    expect(box).to_have_value("Lalu telepon nasabah.")
+    expect(page.locator("#composer")).to_have_attribute("data-mode", "note")
+    expect(page.locator("#ws-toast")).to_contain_text("selama pengiriman")
+    # Kept as a draft too: still there after a reload.
+    page.reload()
+    expect(box).to_have_value("Lalu telepon nasabah.")
+    expect(page.locator("#composer")).to_have_attribute("data-mode", "note")
+    assert asgi_server.run(lambda: Message.objects.filter(body_text=DRAFT_NOTE).count()) == 1
+    page.context.close()
+
+
 def _wait_for(condition: Any, page: Any, timeout_ms: int = 5000) -> None:
     waited = 0
     while not condition():

@@ -429,15 +429,54 @@
 
     if (restoreDraft()) toast(strings.draftRestored || "…");
     window.addEventListener("pagehide", saveDraft);
+    // What was in the box when it was sent: text typed while the answer is on its way is
+    // not part of it, and must not vanish when the emptied box replaces this one.
+    var sending = null;
+    var typedMeanwhile = null;
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      if (event.detail.elt && event.detail.elt.id === "compose-form") {
+        var area = document.getElementById("compose-body");
+        sending = area ? { body: area.value, mode: composer().dataset.mode } : null;
+      }
+    });
     document.body.addEventListener("htmx:beforeSwap", function (event) {
       // Sent (a 2xx answer to the box's own form): the draft is done with. An error answer
       // brings the box back with the text in it, and the draft stays.
       var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
       var status = event.detail.xhr ? event.detail.xhr.status : 0;
-      if (elt && elt.id === "compose-form" && status >= 200 && status < 300) clearDraft();
+      if (!elt || elt.id !== "compose-form") return;
+      if (status >= 200 && status < 300) {
+        clearDraft();
+        typedMeanwhile = sending ? textAddedSince(sending) : null;
+      }
+      sending = null;
     });
-    // A box re-rendered empty by anything else (a live re-read) gets the draft back.
-    document.body.addEventListener("htmx:afterSettle", function () { restoreDraft(); });
+    // A box re-rendered empty by anything else (a live re-read) gets the draft back; after a
+    // send, what was typed meanwhile goes back in, in the mode it was typed in.
+    document.body.addEventListener("htmx:afterSettle", function () {
+      if (typedMeanwhile) {
+        var area = document.getElementById("compose-body");
+        if (area && !area.value) {
+          setMode(typedMeanwhile.mode === "note" ? "note" : "reply", false);
+          area.value = typedMeanwhile.body;
+          saveDraft();
+          toast(strings.typedWhileSending || "…");
+        }
+        typedMeanwhile = null;
+        return;
+      }
+      restoreDraft();
+    });
+  }
+
+  // The box's text beyond what was sent (all of it when the sent part was edited), or null.
+  function textAddedSince(sent) {
+    var area = document.getElementById("compose-body");
+    var now = area ? area.value : "";
+    if (now === sent.body || !now.trim()) return null;
+    var added = now.indexOf(sent.body) === 0 ? now.slice(sent.body.length) : now;
+    added = added.replace(/^\s+/, "");
+    return added ? { body: added, mode: sent.mode } : null;
   }
 
   // --- Drafts ---------------------------------------------------------------------------------
