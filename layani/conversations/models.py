@@ -18,9 +18,6 @@ class ConversationStatus(models.TextChoices):
 
 
 # The statuses that still need work: the default inbox shows only these.
-# How much of the last message the inbox shows.
-PREVIEW_LENGTH = 160
-
 ACTIVE_STATUSES = (ConversationStatus.NEW, ConversationStatus.OPEN, ConversationStatus.PENDING)
 _ACTIVE = models.Q(status__in=ACTIVE_STATUSES)
 
@@ -51,6 +48,10 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# How much of the last message the inbox shows.
+PREVIEW_LENGTH = 160
 
 
 class Conversation(models.Model):

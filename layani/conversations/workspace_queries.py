@@ -78,7 +78,11 @@ def customer_conversations(
 
 
 def latest_conversations_of(
-    user: User, customer_ids: list[int], *, per_customer: int = SEARCH_CUSTOMER_CONVERSATIONS
+    user: User,
+    customer_ids: list[int],
+    *,
+    scope: ConversationScope | None = None,
+    per_customer: int = SEARCH_CUSTOMER_CONVERSATIONS,
 ) -> dict[int, list[Conversation]]:
     """Each customer's latest conversations this person may see, the ones still being
     worked on first, then newest first: under the customers a search found, so that a
@@ -92,7 +96,7 @@ def latest_conversations_of(
         order_by=[active.asc(), F("created_at").desc(), F("id").desc()],
     )
     rows = (
-        conversations_for(user, scope_of(user))
+        conversations_for(user, scope or scope_of(user))
         .filter(customer_id__in=customer_ids, merged_into__isnull=True)
         .annotate(place=place)
         .filter(place__lte=per_customer)

@@ -266,7 +266,7 @@ def _apply(
         AssignmentHold.objects.filter(conversation_id=locked.pk).delete()
         was_held = False
     routed = routed_words(result.rule_name, team.name) if team_changes else ""
-    if routed:
+    if routed and decision.outcome != ASSIGNED:
         result.details["routed"] = True  # the row's words begin with the rule's routing
     if decision.outcome == ASSIGNED and decision.staff_id is not None:
         _agent, staff = agents[decision.staff_id]

@@ -13,7 +13,7 @@ from layani.core.errors import Conflict, InvalidInput, NotFound
 from layani.core.types import Actor
 from layani.routing.sla import apply_sla
 from layani.search.indexing import sync_conversation_documents
-from layani.staff.models import Staff
+from layani.staff.models import Staff, Team
 from layani.staff.permissions import Capability, require, staff_of
 
 MAX_REASON_LENGTH = 500
@@ -34,6 +34,17 @@ def authorise(actor: Actor, conversation: Conversation | None = None) -> None:
     require(actor, Capability.WORK_CONVERSATIONS)
     if conversation is not None and not can_see_conversation(actor, conversation):
         raise NotFound(_("Conversation not found."), code="conversation_not_found")
+
+
+def check_in_team(staff: Staff, team: Team, *, field: str = "assignee_id") -> None:
+    """A person holds a conversation only in a team they are in (one query)."""
+    if not staff.teams.filter(pk=team.pk).exists():
+        raise InvalidInput(
+            _("%(name)s is not a member of the team %(team)s.")
+            % {"name": staff.display_name, "team": team.name},
+            code="not_in_team",
+            field=field,
+        )
 
 
 def author_of(actor: Actor) -> Staff | None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from layani.conversations.actions._common import (
     authorise,
+    check_in_team,
     clean_reason,
     copy_state,
     lock,
@@ -85,8 +86,9 @@ def assign(
     taking it from them unseen (two agents pressing "assign to me" at once).
 
     A person always holds a conversation of a team they are in (or of no team): given
-    with a team they are not in, an error; given alone, the conversation follows them
-    into their team (`_team_of`) when they are not in its own."""
+    with a team they are not in, or kept while the conversation moves to a team they are
+    not in, an error; given alone, the conversation follows them into their team
+    (`_team_of`) when they are not in its own."""
     authorise(actor, conversation)
     if isinstance(assignee, Staff):
         _check_assignee(assignee)
@@ -107,17 +109,16 @@ def assign(
             locked.assignee = assignee
         if not isinstance(team, Keep):
             locked.team = team
-        if isinstance(assignee, Staff) and locked.team_id is not None:
-            in_team = assignee.teams.filter(pk=locked.team_id).exists()
-            if not in_team and not isinstance(team, Keep):
-                raise InvalidInput(
-                    _("%(name)s is not a member of the team %(team)s.")
-                    % {"name": assignee.display_name, "team": locked.team},
-                    code="not_in_team",
-                    field="assignee_id",
-                )
-            if not in_team:
-                locked.team = _team_of(assignee, locked)
+        changes_team = isinstance(team, Team) and team.pk != before["team"]
+        if isinstance(team, Team) and locked.assignee is not None and (wanted or changes_team):
+            # Given with the team, or kept while the team changes: they must be in it.
+            check_in_team(locked.assignee, team, field="assignee_id" if wanted else "team_id")
+        elif (
+            isinstance(assignee, Staff)
+            and locked.team_id is not None
+            and not assignee.teams.filter(pk=locked.team_id).exists()
+        ):
+            locked.team = _team_of(assignee, locked)
         after = {"assignee": locked.assignee_id, "team": locked.team_id}
         changes = [name for name in after if before[name] != after[name]]
         if not changes:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from layani.conversations.actions._common import (
     authorise,
+    check_in_team,
     clean_reason,
     copy_state,
     lock,
@@ -152,6 +153,8 @@ def start_conversation(
     """Open a conversation (staff documenting a call or a walk-in, or an integration)."""
     authorise(actor)
     _check_new_conversation(channel, purpose, priority)
+    if team is not None and assignee is not None:
+        check_in_team(assignee, team)
     now = timezone.now()
     with transaction.atomic():
         conversation = _create(
@@ -341,11 +344,17 @@ def note_message(
     `waiting_from`: a customer who starts waiting with this message waits from then if it
     is later (they asked to be called back in a window)."""
     fields = ["last_message_at", "updated_at"]
-    conversation.last_message_at = at
-    if direction != Direction.NOTE:
+    # A message can arrive after newer ones (a channel's retry, a batch, `received_at`):
+    # the row keeps saying the newest message, and never moves back in time.
+    newest = conversation.last_message_at is None or at >= conversation.last_message_at
+    if newest:
+        conversation.last_message_at = at
+    if direction != Direction.NOTE and newest:
         conversation.last_preview = text[:PREVIEW_LENGTH]
         fields.append("last_preview")
-    if direction == Direction.INBOUND:
+    if direction == Direction.INBOUND and (
+        conversation.last_inbound_at is None or at > conversation.last_inbound_at
+    ):
         conversation.last_inbound_at = at
         fields.append("last_inbound_at")
     if automatic:

@@ -13,6 +13,7 @@ from layani.conversations.actions import (
     link_visit,
     merge_conversations,
     receive_inbound_message,
+    start_conversation,
 )
 from layani.conversations.event_display import describe_event
 from layani.conversations.models import (
@@ -113,6 +114,25 @@ def test_a_person_cannot_be_given_a_team_they_are_not_in(
     assert caught.value.code == "not_in_team"
     conversation.refresh_from_db()
     assert (conversation.assignee, conversation.team) == (None, team_x)
+    # Nor keep it while it moves to a team they are not in; handing it over unassigns.
+    assign(conversation, assignee=agent_x.staff, actor=admin_user)
+    with pytest.raises(InvalidInput) as caught:
+        assign(conversation, team=team_y, actor=admin_user)
+    assert (caught.value.field, caught.value.code) == ("team_id", "not_in_team")
+    assign(conversation, team=team_y, assignee=None, actor=admin_user)
+    conversation.refresh_from_db()
+    assert (conversation.assignee, conversation.team) == (None, team_y)
+
+
+def test_a_conversation_cannot_start_held_by_someone_outside_its_team(
+    customer, agent_x, team_y, admin_user
+):
+    with pytest.raises(InvalidInput) as caught:
+        start_conversation(
+            customer=customer, channel="phone", team=team_y, assignee=agent_x.staff, actor=None
+        )
+    assert caught.value.code == "not_in_team"
+    assert not Conversation.objects.exists()
 
 
 def test_unassigned_reads_in_the_readers_language(conversation, agent_x, admin_user):

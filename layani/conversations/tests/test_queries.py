@@ -220,6 +220,19 @@ def test_unread_follows_the_customers_messages_and_the_agents_reading(customer, 
     write(customer, "x" * 500)
     assert row().unread
     assert row().last_message_preview == "x" * 160
+    # A message that arrives late (a channel's retry) changes neither the newest line
+    # nor when the customer last wrote.
+    newest = Conversation.objects.get(pk=conversation.pk).last_inbound_at
+    receive_inbound_message(
+        customer=customer,
+        channel="whatsapp",
+        body_text="Pesan lama yang tertunda",
+        received_at=newest - timedelta(hours=1),
+        actor=None,
+    )
+    assert row().last_message_preview == "x" * 160
+    assert Conversation.objects.get(pk=conversation.pk).last_inbound_at == newest
+    assert Conversation.objects.get(pk=conversation.pk).last_message_at == newest
 
 
 def _populate(customers, team, agent, n):

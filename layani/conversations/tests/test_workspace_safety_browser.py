@@ -178,6 +178,32 @@ def test_text_typed_while_a_reply_is_being_sent_stays_in_the_box(
     expect(box).to_have_value("Lalu telepon nasabah.")
     expect(page.locator("#composer")).to_have_attribute("data-mode", "note")
     assert asgi_server.run(lambda: Message.objects.filter(body_text=DRAFT_NOTE).count()) == 1
+
+    # A reply sent, then a note begun while it is on its way: the note comes back a note.
+    box.fill("")
+    page.keyboard.press("Escape")
+    page.keyboard.press("r")
+    page.keyboard.type("Baik Bu, kami cek dulu.")
+    page.keyboard.press("Control+Enter")
+    _wait_for(lambda: len(held) == 2, page)
+    page.keyboard.press("Escape")
+    page.keyboard.press("i")
+    page.keyboard.type(" Cek ATM Sudirman")
+    held[1].continue_()
+    expect(page.locator("#thread .msg-out").last.locator(".msg-body")).to_have_text(
+        "Baik Bu, kami cek dulu."
+    )
+    expect(box).to_have_value("Cek ATM Sudirman")
+    expect(page.locator("#composer")).to_have_attribute("data-mode", "note")
+
+    # Refused (only spaces were sent): the box keeps everything typed meanwhile.
+    box.fill("   ")
+    page.keyboard.press("Control+Enter")
+    _wait_for(lambda: len(held) == 3, page)
+    page.keyboard.type("Halo")
+    held[2].continue_()
+    expect(page.locator("#composer [role=alert]")).to_be_visible()
+    expect(box).to_have_value("   Halo")
     page.context.close()
 
 

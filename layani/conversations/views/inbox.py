@@ -286,10 +286,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
             tag=data["tag"],
         )
         cursor = request.GET.get("cursor") or None
+        scope = scope_of(request.user)
         try:
             results = search.search_conversations(
                 q,
-                scope=scope_of(request.user),
+                scope=scope,
                 filters=filters,
                 cursor=cursor,
                 limit=SEARCH_PAGE_SIZE,
@@ -311,7 +312,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
             shown = customers[:CUSTOMERS_PER_SEARCH]
             # A customer's name leads to their conversations too (the index rows hold the
             # messages' words, not the customer's name).
-            theirs = latest_conversations_of(request.user, [h.customer.pk for h in shown])
+            theirs = latest_conversations_of(
+                request.user, [h.customer.pk for h in shown], scope=scope
+            )
             context.update(
                 searched=True,
                 hits=[

@@ -74,17 +74,20 @@ def world(make_person, branch, other_branch):
         [None, team_a, team_b],
         [None, branch, other_branch],
     ):
-        conversations.append(
-            start_conversation(
-                customer=None,
-                channel=Channel.IN_PERSON if at else Channel.WHATSAPP,
-                subject="Kartu hilang",
-                branch=at,
-                team=team,
-                assignee=assignee,
-                actor=None,
-            )
+        conversation = start_conversation(
+            customer=None,
+            channel=Channel.IN_PERSON if at else Channel.WHATSAPP,
+            subject="Kartu hilang",
+            branch=at,
+            team=team if assignee is None else None,
+            assignee=assignee,
+            actor=None,
         )
+        if assignee is not None and team is not None:
+            # Held by someone who may since have left the team: the copies follow as well.
+            conversation.team = team
+            save(conversation, ["team_id"])
+        conversations.append(conversation)
     people = {
         "agent": agent,
         "teller": teller,

@@ -436,7 +436,7 @@
     document.body.addEventListener("htmx:beforeRequest", function (event) {
       if (event.detail.elt && event.detail.elt.id === "compose-form") {
         var area = document.getElementById("compose-body");
-        sending = area ? { body: area.value, mode: composer().dataset.mode } : null;
+        sending = area ? { body: area.value } : null;
       }
     });
     document.body.addEventListener("htmx:beforeSwap", function (event) {
@@ -448,6 +448,14 @@
       if (status >= 200 && status < 300) {
         clearDraft();
         typedMeanwhile = sending ? textAddedSince(sending) : null;
+      } else if (event.detail.shouldSwap) {
+        // Refused (a field error): the box comes back with what was sent; what the agent
+        // has in it now, typed meanwhile included, is what goes back in.
+        var area = document.getElementById("compose-body");
+        var now = area ? area.value : "";
+        typedMeanwhile = sending && now !== sending.body && now.trim()
+          ? { body: now, mode: composer().dataset.mode, replace: true }
+          : null;
       }
       sending = null;
     });
@@ -456,11 +464,11 @@
     document.body.addEventListener("htmx:afterSettle", function () {
       if (typedMeanwhile) {
         var area = document.getElementById("compose-body");
-        if (area && !area.value) {
+        if (area && (typedMeanwhile.replace || !area.value)) {
           setMode(typedMeanwhile.mode === "note" ? "note" : "reply", false);
           area.value = typedMeanwhile.body;
           saveDraft();
-          toast(strings.typedWhileSending || "…");
+          if (!typedMeanwhile.replace) toast(strings.typedWhileSending || "…");
         }
         typedMeanwhile = null;
         return;
@@ -469,14 +477,15 @@
     });
   }
 
-  // The box's text beyond what was sent (all of it when the sent part was edited), or null.
+  // The box's text beyond what was sent (all of it when the sent part was edited), or null,
+  // in the mode the box is in now (a note typed after sending a reply stays a note).
   function textAddedSince(sent) {
     var area = document.getElementById("compose-body");
     var now = area ? area.value : "";
     if (now === sent.body || !now.trim()) return null;
     var added = now.indexOf(sent.body) === 0 ? now.slice(sent.body.length) : now;
     added = added.replace(/^\s+/, "");
-    return added ? { body: added, mode: sent.mode } : null;
+    return added ? { body: added, mode: composer().dataset.mode } : null;
   }
 
   // --- Drafts ---------------------------------------------------------------------------------
