@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).absolute().parent))
 import volume_data
 from search_data import TextMaker, fill, setup_django
 from timing import latency_stats
-from volume_data import OUT, REPO, customers_for
+from volume_data import OUT, REPO, customers_for, database_exists
 
 PREFIX = "layani_bench_search"
 SHAPES = ("admin", "scoped", "filtered", "next_page", "customers", "api")
@@ -267,13 +267,16 @@ def main() -> None:
     prepared: dict[int, dict[str, Any]] = {}
     for scale in scales:
         path = OUT / f"search-{scale}.json"
-        if args.reuse and path.exists():
-            previous = json.loads(path.read_text())
+        if args.reuse and database_exists(scale, PREFIX):
+            # What preparing it took, when known (written before measuring, so a failed
+            # measurement does not cost a rebuild).
+            previous = json.loads(path.read_text()) if path.exists() else {}
             prepared[scale] = {k: v for k, v in previous.items() if k not in SHAPES}
         else:
             print(f"preparing {scale:,} ...", file=sys.stderr)
             prepared[scale] = prepare(scale)
             print(json.dumps(prepared[scale]), file=sys.stderr)
+            path.write_text(json.dumps(prepared[scale], indent=2))
     rounds: dict[int, list[dict[str, Any]]] = {scale: [] for scale in scales}
     for number in range(1, args.rounds + 1):
         for scale in scales:
