@@ -25,7 +25,7 @@ from layani.testing.browser import (
 )
 
 ROW_PARTS = (".row-name", ".row-who .badge", ".row-subject", ".row-meta", ".row-assignee")
-ROW_PARTS += (".row-tags", ".row-due")
+ROW_PARTS += (".row-tags", ".row-due", ".row-preview")
 
 
 def _loyal(name: str) -> Any:
@@ -95,6 +95,8 @@ def _check_rows(page: Any, conversations: list[Any], *, whole_subject: bool) -> 
             "the assignee wraps word by word"
         )
         assert row.locator(".row-due").evaluate(_LINES) < 2.5
+        # The last message's start is there to read, not squeezed to no height.
+        assert row.locator(".row-preview").evaluate(_LINES) >= 0.9, "the preview has no height"
 
 
 @pytest.mark.browser

@@ -43,12 +43,12 @@
     return ["button", "submit", "checkbox", "radio", "reset"].indexOf(el.type) === -1;
   }
 
-  function toast(text, href) {
+  function toast(text, href, top) {
     var old = document.getElementById("ws-toast");
     if (old) old.remove();
     var box = document.createElement("div");
     box.id = "ws-toast";
-    box.className = "toast notice";
+    box.className = top ? "toast toast-top notice" : "toast notice";
     box.setAttribute("role", "status");
     if (href) {
       var link = document.createElement("a");
@@ -468,7 +468,7 @@
           setMode(typedMeanwhile.mode === "note" ? "note" : "reply", false);
           area.value = typedMeanwhile.body;
           saveDraft();
-          if (!typedMeanwhile.replace) toast(strings.typedWhileSending || "…");
+          if (!typedMeanwhile.replace) toast(strings.typedWhileSending || "…", null, true);
         }
         typedMeanwhile = null;
         return;
