@@ -27,6 +27,10 @@ def describe_event(event: TimelineEvent) -> tuple[str, str]:
     """What a timeline row of the thread says, and the reason given (if any)."""
     d = event.details or {}
     reason = str(d.get("reason", ""))
+    if d.get("sla_breach"):  # an SLA escalation's own change: said in the reader's language
+        from layani.routing.routing_events import sla_breach_reason
+
+        reason = sla_breach_reason(d["sla_breach"])
     before, after = d.get("before"), d.get("after")
     kind = event.kind
     if kind == EventKind.STATUS_CHANGED and before and after:

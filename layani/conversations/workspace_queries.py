@@ -25,6 +25,7 @@ from layani.conversations.queries import (
     scopes_of,
 )
 from layani.feedback.models import SurveyResponse
+from layani.search.filters import ConversationFilters, filter_conversations
 from layani.staff.models import Staff, Team
 from layani.staff.permissions import ROLE_CAPABILITIES, Capability, can
 
@@ -82,13 +83,18 @@ def latest_conversations_of(
     customer_ids: list[int],
     *,
     scope: ConversationScope | None = None,
+    filters: ConversationFilters | None = None,
     per_customer: int = SEARCH_CUSTOMER_CONVERSATIONS,
 ) -> dict[int, list[Conversation]]:
-    """Each customer's latest conversations this person may see, the ones still being
-    worked on first, then newest first: under the customers a search found, so that a
-    customer's name leads to their conversations. One query for any number of customers."""
+    """Each customer's latest conversations this person may see (and that pass the
+    search's filters), the ones still being worked on first, then newest first: under the
+    customers a search found, so that a customer's name leads to their conversations. One
+    query for any number of customers."""
     if not customer_ids:
         return {}
+    base = conversations_for(user, scope or scope_of(user))
+    if filters is not None:
+        base = filter_conversations(base, filters)
     active = Case(When(status__in=ACTIVE_STATUSES, then=Value(0)), default=Value(1))
     place = Window(
         RowNumber(),
@@ -96,8 +102,7 @@ def latest_conversations_of(
         order_by=[active.asc(), F("created_at").desc(), F("id").desc()],
     )
     rows = (
-        conversations_for(user, scope or scope_of(user))
-        .filter(customer_id__in=customer_ids, merged_into__isnull=True)
+        base.filter(customer_id__in=customer_ids, merged_into__isnull=True)
         .annotate(place=place)
         .filter(place__lte=per_customer)
         .order_by("customer_id", "place")

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from layani.core.choices import Purpose
+from layani.core.formatting import format_local
 from layani.routing import assignment as decision_rules
 from layani.routing.assignment import (
     ASSIGNED,
@@ -138,10 +139,15 @@ def explain_details(d: Mapping[str, Any]) -> str:
         return _("Auto-assignment is paused for %(team)s.") % {"team": team}
     if outcome == HELD:
         until = d.get("hold_until")
-        local = timezone.localtime(datetime.fromisoformat(until)) if until else None
+        # As every time on the page: "17.40 WIB", in the business's zone.
+        time = (
+            format_local(datetime.fromisoformat(until), settings.TIME_ZONE, with_date=False)
+            if until
+            else ""
+        )
         return _("Held for %(name)s until %(time)s (%(why)s): now %(state)s.") % {
             "name": d.get("continuity_name") or "?",
-            "time": f"{local:%H:%M}" if local else "",
+            "time": time,
             "why": _why_them(str(d.get("continuity_source", ""))),
             "state": unavailable_label(str(d.get("continuity_reason", ""))),
         }

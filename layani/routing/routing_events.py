@@ -128,6 +128,28 @@ def target_words(targets: list[str]) -> str:
     return ", ".join(str(TARGET_LABELS.get(t, t)) for t in targets)
 
 
+def sla_breach_reason(facts: Mapping[str, Any]) -> str:
+    """The reason on the rows an SLA escalation writes through the conversation actions
+    (handed to a team, priority raised): "SLA breached (Standar): first response"."""
+    return _("SLA breached (%(policy)s): %(targets)s") % {
+        "policy": facts.get("policy", ""),
+        "targets": target_words(list(facts.get("targets") or [])),
+    }
+
+
+def stamp_sla_breach(conversation: Conversation, kind: str, facts: dict[str, Any]) -> None:
+    """Keep the breach's facts on the row an action just wrote (`sla_breach`), so the
+    thread says its reason in the reader's language (`describe_event`)."""
+    event = (
+        TimelineEvent.objects.filter(conversation_id=conversation.pk, kind=kind)
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
+    if event is not None:
+        event.details = {**event.details, "sla_breach": facts}
+        event.save(update_fields=["details"])
+
+
 def sla_target_words(kind: str, target: str) -> str:
     """An SLA warning's or breach's row: "SLA first response breached"."""
     label = TARGET_LABELS.get(target, target)

@@ -28,14 +28,18 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.db.models import JSONField
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from layani.conversations.models import Conversation, EventKind, Priority, TimelineEvent
 from layani.conversations.notify import audience_groups, user_group
 from layani.core.errors import LayaniError
 from layani.core.events import publish_now
 from layani.routing.models import ConversationSla
-from layani.routing.routing_events import record_escalation, sla_target_words, target_words
+from layani.routing.routing_events import (
+    record_escalation,
+    sla_breach_reason,
+    sla_target_words,
+    stamp_sla_breach,
+)
 from layani.routing.sla import FIELDS, evaluate_conversation, next_check, policy_for
 from layani.routing.sla_clock import Target, TargetState, TargetStatus, nearest_open_due
 from layani.routing.sla_config import PolicyRule, SlaConfig, sla_config
@@ -346,20 +350,20 @@ def _escalate(breached: list[_Handled]) -> int:
         if policy is None:
             continue
         targets = [s.target.value for s in h.breaches]
-        reason = _("SLA breached (%(policy)s): %(targets)s") % {
-            "policy": policy.name,
-            "targets": target_words(targets),
-        }
+        facts = {"policy": policy.name, "targets": targets}
+        reason = sla_breach_reason(facts)
         team = teams.get(policy.escalate_to_team_id or 0)
         handed_to = raised_to = None
         try:
             if team is not None and conversation.team_id != team.pk:
                 assign(conversation, team=team, assignee=None, reason=reason, actor=None)
+                stamp_sla_breach(conversation, EventKind.ASSIGNED, facts)
                 handed_to = team.name
                 done += 1
             if policy.raise_priority and conversation.priority < Priority.URGENT:
                 raised = conversation.priority + 1
                 change_priority(conversation, priority=raised, reason=reason, actor=None)
+                stamp_sla_breach(conversation, EventKind.PRIORITY_CHANGED, facts)
                 raised_to = raised
                 done += 1
         except LayaniError:

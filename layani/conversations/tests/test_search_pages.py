@@ -202,6 +202,10 @@ def test_a_customers_name_lists_their_conversations_the_person_may_see(
     # No message says "Anggraini": the page points at the customers' conversations.
     assert "Percakapan pelanggan yang ditemukan tercantum di atas" in html
 
+    # The search's filters apply to them too: with "Telegram", only the Telegram one.
+    html = search(signed_in, "Anggraini", channel="telegram")
+    assert _conversations_under(html, dewi) == [newest_open.pk]
+
     # The same number of queries with five customers of four conversations each.
     def count():
         with CaptureQueriesContext(connection) as captured:

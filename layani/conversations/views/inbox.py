@@ -313,7 +313,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             # A customer's name leads to their conversations too (the index rows hold the
             # messages' words, not the customer's name).
             theirs = latest_conversations_of(
-                request.user, [h.customer.pk for h in shown], scope=scope
+                request.user, [h.customer.pk for h in shown], scope=scope, filters=filters
             )
             context.update(
                 searched=True,

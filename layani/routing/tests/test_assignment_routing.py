@@ -2,6 +2,7 @@
 by round robin or least load within capacity, continuity is kept or its break recorded,
 and every decision is explained on the timeline."""
 
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -260,7 +261,7 @@ def test_continuity_waits_for_the_person_then_the_sweep_releases_it():
     conversation = in_team(write_in(customer), team)
     held = route_conversation(conversation)
     assert held.outcome == "held"
-    assert held.explanation.startswith("Held for Rina until ")
+    assert re.match(r"Held for Rina until \d\d\.\d\d WI[BTA] ", held.explanation), held.explanation
     hold = AssignmentHold.objects.get(conversation=conversation)
     assert hold.staff == rina and hold.source == "preferred"
     held_row = routing_rows(conversation)[-1]

@@ -104,6 +104,16 @@ def test_a_warning_before_and_an_escalation_at_the_breach_happen_once_each(
         with translation.override(language):
             assert describe_event(breach)[0] == breached
             assert escalated in describe_event(escalation)[0]
+            # The hand-off and the raised priority give the breach as their reason.
+            policy = escalation.details["policy"]
+            why = {
+                "en": f"SLA breached ({policy}): first response",
+                "id": f"SLA terlampaui ({policy}): respons pertama",
+            }[language]
+            handed = TimelineEvent.objects.filter(
+                conversation=conversation, kind=EventKind.ASSIGNED
+            ).latest("id")
+            assert describe_event(handed)[1] == describe_event(reason)[1] == why
     assert "sla.breached" in agent_inbox.events()
     assert supervisor_feed.events() == ["sla.breached"]
 
