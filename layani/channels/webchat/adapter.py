@@ -21,7 +21,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from layani.channels.acknowledge import acknowledge
-from layani.channels.base import RawRequest, Rejected, Unparseable, body_digest
+from layani.channels.base import RawRequest, Rejected, SendFailed, Unparseable, body_digest
 from layani.channels.customers import customer_for_sender, find_customer
 from layani.channels.events import CustomEvent, Event, Sender
 from layani.channels.models import ChannelAccount, InboundRecord
@@ -170,9 +170,20 @@ class WebchatAdapter:
         ]
 
     def send(self, account: ChannelAccount, message: Any) -> str:
-        """Push the reply to the open widgets of the chat's visitor (`widget_groups`)."""
+        """Push the reply to the open widgets of the chat's visitor (`widget_groups`); shown
+        to them too when they next open the widget. A conversation no single visitor wrote
+        in alone (merged with another chat, or holding another's messages) reaches no
+        widget, ever: the reply fails, saying so, instead of showing as sent."""
+        groups = widget_groups(message.conversation)
+        if not groups:
+            raise SendFailed(
+                _(
+                    "No chat visitor can read this conversation (it was merged or holds "
+                    "messages of more than one visitor). Answer by another channel."
+                )
+            )
         payload = widget_message(message)
-        for group in widget_groups(message.conversation):
+        for group in groups:
             publish_now(group, "message", payload)
         return f"webchat:{message.pk}"
 

@@ -79,3 +79,35 @@ def test_a_chat_someone_else_wrote_in_shows_nothing_and_reaches_nobody_else(acco
     assert widget_groups(chat) == []
     assert write(stranger, "halo lagi", 3) != chat
     assert texts(stranger) == ["halo lagi"]
+
+
+def test_a_reply_no_visitor_can_read_fails_saying_so_instead_of_showing_sent(
+    account, agent, django_capture_on_commit_callbacks
+):
+    """Dewi's e-mail conversation merged into her web chat: the chat now holds messages
+    that came by e-mail, so it is no longer one visitor's alone and reaches no widget; a
+    reply there fails, with the reason, where it used to show as sent and reach nobody."""
+    from layani.conversations.actions import merge_conversations
+    from layani.conversations.models import DeliveryStatus, EventKind, TimelineEvent
+
+    dewi = create_customer(
+        CustomerDetails.from_values({"full_name": "Dewi", "email": "dewi@contoh.co.id"}),
+        actor=None,
+    )
+    visitor = WebchatVisitor.objects.create(account=account, customer=dewi)
+    chat = write(visitor, "Bunga deposito saya berapa?", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        answered = reply(chat, body_text="Bu Dewi, 4,5% setahun.", actor=agent)
+    answered.refresh_from_db()
+    assert answered.delivery_status == DeliveryStatus.SENT
+
+    mail = receive_inbound_message(
+        customer=dewi, channel="email", body_text="Mohon rekening koran", actor=None
+    ).conversation
+    merge_conversations(mail, into=chat, actor=agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        lost = reply(chat, body_text="Bu Dewi, sudah kami kirim.", actor=agent)
+    lost.refresh_from_db()
+    assert lost.delivery_status == DeliveryStatus.FAILED
+    failed = TimelineEvent.objects.filter(message=lost).exclude(kind=EventKind.MESSAGE_OUT)
+    assert "hasil penggabungan" in failed.get().details["error"]  # said in Indonesian
