@@ -12,7 +12,13 @@ from layani.channels.phone.tests.conftest import TOKEN, call_event
 from layani.testing.asgi import AsgiServer
 from layani.testing.browser import ChromiumSession, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    # Django's ASGI handler says this of the live server's event stream (as in the other
+    # browser tests); it is about how the test server serves, not about the page.
+    pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators"),
+]
 
 
 def ring(base_url: str, **extra: str) -> None:
