@@ -55,7 +55,7 @@ def describe_event(event: TimelineEvent) -> tuple[str, str]:
         words = routing_words(kind, d)
         if words is not None:
             return words, ""
-        return (reason or event.summary) if kind in ROUTING_EVENT_KINDS else event.summary, ""
+        return reason or event.summary, ""
     if kind == EventKind.IDENTITY_CLAIMED:  # details: the contact typed, the name given
         who = str(d.get("contact") or event.summary)
         if d.get("name"):

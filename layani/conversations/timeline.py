@@ -39,6 +39,24 @@ def record_event(
     return event
 
 
+def amend_last_event(
+    conversation_id: int, kind: str, *, details: dict[str, Any], new_kind: str | None = None
+) -> None:
+    """Add facts to the row of `kind` an action just wrote on the conversation (and give it
+    a kind of its own): for a caller that knows more than the action it went through (the
+    routing decision behind an assignment, the SLA breach behind a raised priority)."""
+    event = (
+        TimelineEvent.objects.filter(conversation_id=conversation_id, kind=kind)
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
+    if event is None:
+        return
+    event.details = {**event.details, **details}
+    event.kind = new_kind or event.kind
+    event.save(update_fields=["kind", "details"])
+
+
 def timeline_event(
     kind: str,
     *,

@@ -92,30 +92,14 @@ def decision_details(
     }
 
 
-def explain(
-    decision: Decision,
-    *,
-    names: dict[int, str],
-    team_name: str,
-    route: Route,
-    facts: ConversationFacts,
-    weights: PriorityWeights,
-) -> str:
-    """The decision in words, in the active language (gettext; English source)."""
-    return explain_details(
-        decision_details(
-            decision, names=names, team_name=team_name, route=route, facts=facts, weights=weights
-        )
-    )
-
-
 def can_explain(details: Mapping[str, Any]) -> bool:
     """Whether a stored decision holds every fact its words need (rows written before the
     names were kept hold only their words)."""
     return "team_name" in details and "staff_name" in details
 
 
-def _why_them(source: str) -> str:
+def why_chosen(source: str) -> str:
+    """Why the customer's usual person was the one to ask: preferred, or served them."""
     if source == ContinuitySource.PREFERRED:
         return _("the customer's preferred staff member")
     return _("served this customer recently")
@@ -123,7 +107,7 @@ def _why_them(source: str) -> str:
 
 def _continuity_words(d: Mapping[str, Any]) -> str:
     if d.get("continuity") == HONOURED:
-        return _why_them(str(d.get("continuity_source", "")))
+        return why_chosen(str(d.get("continuity_source", "")))
     if d.get("continuity") == BROKEN:
         return _("continuity broken: %(name)s %(why)s") % {
             "name": d.get("continuity_name") or _("their usual person"),
@@ -148,7 +132,7 @@ def explain_details(d: Mapping[str, Any]) -> str:
         return _("Held for %(name)s until %(time)s (%(why)s): now %(state)s.") % {
             "name": d.get("continuity_name") or "?",
             "time": time,
-            "why": _why_them(str(d.get("continuity_source", ""))),
+            "why": why_chosen(str(d.get("continuity_source", ""))),
             "state": unavailable_label(str(d.get("continuity_reason", ""))),
         }
     reasons: list[str] = []

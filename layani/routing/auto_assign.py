@@ -34,7 +34,7 @@ from layani.conversations.models import (
     Conversation,
     EventKind,
 )
-from layani.conversations.timeline import record_event
+from layani.conversations.timeline import amend_last_event, record_event
 from layani.core.types import Actor
 from layani.routing import assignment as decision_rules
 from layani.routing.assignment import (
@@ -317,17 +317,9 @@ def _apply(
 def _stamp_routing(conversation: Conversation, result: RoutingResult, kind: str) -> None:
     """Make the assignment row `assign` just wrote a routing decision of its own kind
     (assigned automatically, routed to a team, held) with the structured decision."""
-    from layani.conversations.models import TimelineEvent
-
-    event = (
-        TimelineEvent.objects.filter(conversation_id=conversation.pk, kind=EventKind.ASSIGNED)
-        .order_by("-occurred_at", "-id")
-        .first()
+    amend_last_event(
+        conversation.pk, EventKind.ASSIGNED, details={"routing": result.details}, new_kind=kind
     )
-    if event is not None:
-        event.kind = kind
-        event.details = {**event.details, "routing": result.details}
-        event.save(update_fields=["kind", "details"])
 
 
 def _record_decision(

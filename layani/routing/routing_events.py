@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from layani.conversations.models import Conversation, EventKind, Priority, TimelineEvent
-from layani.conversations.timeline import record_event
+from layani.conversations.timeline import amend_last_event, record_event
 from layani.core.types import Actor
 from layani.routing.assignment import BROKEN, HONOURED, Decision
 from layani.routing.assignment_explain import (
@@ -25,8 +25,9 @@ from layani.routing.assignment_explain import (
     explain_details,
     routed_words,
     unavailable_label,
+    why_chosen,
 )
-from layani.routing.models import ContinuityRecord, ContinuitySource
+from layani.routing.models import ContinuityRecord
 
 TARGET_LABELS = {
     "first_response": gettext_lazy("first response"),
@@ -75,11 +76,7 @@ def record_continuity(
 
 
 def _continuity_words(kind: str, d: Mapping[str, Any]) -> str:
-    why_them = (
-        _("the customer's preferred staff member")
-        if d.get("source") == ContinuitySource.PREFERRED
-        else _("served this customer recently")
-    )
+    why_them = why_chosen(str(d.get("source", "")))
     name = d.get("name") or _("their usual person")
     if kind == EventKind.CONTINUITY_HONOURED:
         return _("%(name)s again: %(why)s.") % {"name": name, "why": why_them}
@@ -140,14 +137,7 @@ def sla_breach_reason(facts: Mapping[str, Any]) -> str:
 def stamp_sla_breach(conversation: Conversation, kind: str, facts: dict[str, Any]) -> None:
     """Keep the breach's facts on the row an action just wrote (`sla_breach`), so the
     thread says its reason in the reader's language (`describe_event`)."""
-    event = (
-        TimelineEvent.objects.filter(conversation_id=conversation.pk, kind=kind)
-        .order_by("-occurred_at", "-id")
-        .first()
-    )
-    if event is not None:
-        event.details = {**event.details, "sla_breach": facts}
-        event.save(update_fields=["details"])
+    amend_last_event(conversation.pk, kind, details={"sla_breach": facts})
 
 
 def sla_target_words(kind: str, target: str) -> str:

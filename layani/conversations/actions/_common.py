@@ -36,9 +36,13 @@ def authorise(actor: Actor, conversation: Conversation | None = None) -> None:
         raise NotFound(_("Conversation not found."), code="conversation_not_found")
 
 
+def in_team(staff: Staff, team_id: int) -> bool:
+    return staff.teams.filter(pk=team_id).exists()
+
+
 def check_in_team(staff: Staff, team: Team, *, field: str = "assignee_id") -> None:
     """A person holds a conversation only in a team they are in (one query)."""
-    if not staff.teams.filter(pk=team.pk).exists():
+    if not in_team(staff, team.pk):
         raise InvalidInput(
             _("%(name)s is not a member of the team %(team)s.")
             % {"name": staff.display_name, "team": team.name},

@@ -17,6 +17,7 @@ from layani.conversations.actions._common import (
     check_in_team,
     clean_reason,
     copy_state,
+    in_team,
     lock,
     refresh_due,
     refresh_tag_ids,
@@ -116,7 +117,7 @@ def assign(
         elif (
             isinstance(assignee, Staff)
             and locked.team_id is not None
-            and not assignee.teams.filter(pk=locked.team_id).exists()
+            and not in_team(assignee, locked.team_id)
         ):
             locked.team = _team_of(assignee, locked)
         after = {"assignee": locked.assignee_id, "team": locked.team_id}
