@@ -9,6 +9,11 @@ behind the inbox page and GET /api/v1/conversations/), 50 rows a page:
 - first page of the views mine / unassigned / teams / all, for the contact-centre agents
   (each sample one of them) and for the admin, without and with a filter (channel, status,
   tag; each sample one of several values);
+- where the smallest scale's first pages are short (an agent's own conversations of one
+  channel: 2-3 rows of 50 at 10,000), the same case at the larger scales again with each
+  page limited to the rows it held at the smallest ("same rows"): the same output at both
+  scales, so that ratio shows what the data's size costs; the plain ratio of such a case
+  compares 50 rows with 2;
 - a later page: the cursor followed DEPTH pages deep (default 8) before timing the next;
 - the same through Django's test Client (inbox rows fragment, the full inbox page, the
   API), reported separately: that adds the middleware, rendering and serialising;
@@ -144,10 +149,20 @@ def _variants(people: dict[str, list[Any]], who: str, filter_name: str) -> list[
 
 
 def measure(
-    samples: int, warmup: int, depth: int, http: bool, budget: float = 0.0
+    samples: int,
+    warmup: int,
+    depth: int,
+    http: bool,
+    budget: float = 0.0,
+    smaller: dict[str, list[int]] | None = None,
 ) -> dict[str, Any]:
     """Time every case; with a `budget` (seconds), a case stops early once it has taken
-    that long and has MIN_SAMPLES samples (only slow cases do: `n` tells)."""
+    that long and has MIN_SAMPLES samples (only slow cases do: `n` tells).
+
+    `smaller`: the rows each variant's first page held at the smallest scale, per case.
+    A case whose pages were short there is timed a second time here, each variant's page
+    limited to the rows it held there (`same_rows`): the same output at both scales, so
+    their ratio is what the data's size costs, not what 50 rows cost against 2."""
     _setup_django()
     from django.conf import settings
     from django.core.signals import request_started
@@ -197,12 +212,23 @@ def measure(
         with CaptureQueriesContext(connection) as queries:
             page = first_page(fullest, view)
         times = timed(lambda v, view=view: first_page(v, view), inputs_from(variants))
-        results[case_name(who, view, filter_name)] = {
+        name = case_name(who, view, filter_name)
+        results[name] = {
             **latency_stats(times),
             "queries": len(queries.captured_queries),
             "rows": round(statistics.fmean(rows), 1),
+            "rows_by_variant": rows,
             "full_pages": page.next_cursor is not None,
         }
+        there = (smaller or {}).get(name)
+        if there and len(there) == len(variants) and statistics.fmean(there) < PAGE:
+            limited = [(v, max(1, r)) for v, r in zip(variants, there, strict=True)]
+
+            def same_rows(pair: Any, view: str = view) -> Any:
+                (user, filters), limit = pair
+                return inbox(user, view=view, filters=filters, limit=limit)
+
+            results[name]["same_rows"] = latency_stats(timed(same_rows, inputs_from(limited)))
     later: dict[str, Any] = {}
     for who, view, filter_name in LATER:
         deep = []
@@ -340,7 +366,7 @@ def median_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
                 for stat in ("n", "p50", "p95", "p99", "mean", "max")
             }
             last = rounds[-1][part][name]  # the code may change between rounds: the latest
-            for key in ("queries", "rows", "depth", "full_pages"):
+            for key in ("queries", "rows", "rows_by_variant", "depth", "full_pages"):
                 if key in last:
                     merged[part][name][key] = last[key]
             counts = sorted({r[part][name].get("queries") for r in rounds} - {None})
@@ -348,11 +374,14 @@ def median_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
                 merged[part][name]["queries_by_round"] = [
                     r[part][name].get("queries") for r in rounds
                 ]
-            if "first" in first:  # the paired first page of a later-page case
-                merged[part][name]["first"] = {
-                    stat: round(statistics.median(r[part][name]["first"][stat] for r in rounds), 3)
-                    for stat in ("n", "p50", "p95", "p99", "mean", "max")
-                }
+            for paired in ("first", "same_rows"):  # a later page's first page; same rows
+                if paired in first:
+                    merged[part][name][paired] = {
+                        stat: round(
+                            statistics.median(r[part][name][paired][stat] for r in rounds), 3
+                        )
+                        for stat in ("n", "p50", "p95", "p99", "mean", "max")
+                    }
     return merged
 
 
@@ -380,6 +409,10 @@ def table(results: dict[int, dict[str, Any]], part: str) -> str:
             if extra:
                 extras.append(str(r.get(extra, "")))
         ratio = f"{p95s[-1] / p95s[0]:.2f}x" if len(p95s) == len(scales) > 1 else ""
+        same = results[scales[-1]][part].get(name, {}).get("same_rows")
+        if ratio and same:  # the larger scale's pages limited to the smaller's rows
+            cells[-1] += f" (same rows: {same['p50']:.2f} / {same['p95']:.2f} / {same['p99']:.2f})"
+            ratio += f" (same rows {same['p95'] / p95s[0]:.2f}x)"
         extra_cell = f"{' / '.join(extras)} | " if extra else ""
         lines.append(
             f"| {name} | {' / '.join(dict.fromkeys(queries))} | {extra_cell}"
@@ -398,7 +431,9 @@ def report(results: dict[int, dict[str, Any]]) -> str:
     parts = [
         f"Data: {facts}",
         "",
-        "First page (50 rows), `inbox(...)`:",
+        "First page (50 rows), `inbox(...)`; where the smallest scale's pages are short, the"
+        " largest scale's again with each page limited to the rows it held at the smallest"
+        " (same rows):",
         "",
         table(results, "first"),
         "",
@@ -436,10 +471,14 @@ def main() -> None:
         help="Print the tables again from the rounds kept in bench/out/, measure nothing.",
     )
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--smaller", help=argparse.SUPPRESS)
     args = parser.parse_args()
     scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
     if args.measure:
-        found = measure(args.samples, args.warmup, args.depth, not args.no_http, args.case_seconds)
+        smaller = json.loads(Path(args.smaller).read_text()) if args.smaller else None
+        found = measure(
+            args.samples, args.warmup, args.depth, not args.no_http, args.case_seconds, smaller
+        )
         print(json.dumps(found))
         return
     if args.explain and os.environ.get("LAYANI_BENCH_CHILD"):
@@ -473,10 +512,13 @@ def main() -> None:
             prepared[scale] = prepare(scale)
             print(json.dumps(prepared[scale]), file=sys.stderr)
     rounds: dict[int, list[dict[str, Any]]] = {scale: [] for scale in scales}
+    smaller_rows = OUT / "inbox-smaller-rows.json"
     for number in range(1, args.rounds + 1):
-        for scale in scales:
+        for scale in sorted(scales):
             print(f"round {number}: measuring {scale:,} ...", file=sys.stderr)
             extra = ["--no-http"] if args.no_http else []
+            if scale != min(scales):  # the smallest scale's rows, measured just before
+                extra += ["--smaller", str(smaller_rows)]
             measured = run_child(
                 scale,
                 "--measure",
@@ -492,6 +534,9 @@ def main() -> None:
             )
             rounds[scale].append(measured)
             (OUT / f"inbox-{scale}-round{number}.json").write_text(json.dumps(measured, indent=2))
+            if scale == min(scales):
+                rows = {name: r["rows_by_variant"] for name, r in measured["first"].items()}
+                smaller_rows.write_text(json.dumps(rows))
     results = {}
     for scale in scales:
         result = {**median_of(rounds[scale]), "prepared": prepared[scale], "rounds": rounds[scale]}
