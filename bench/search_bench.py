@@ -44,6 +44,9 @@ from volume_data import OUT, REPO, customers_for, database_exists
 
 PREFIX = "layani_bench_search"
 SHAPES = ("admin", "scoped", "filtered", "next_page", "customers", "api")
+# Timed again at the larger scales with each search's candidates limited to what it found
+# at the smallest scale ("same candidates", `measure`).
+SAME = ("admin", "scoped", "filtered", "customers")
 
 QUERIES = [
     "pengembalian dana",
@@ -109,7 +112,11 @@ def prepare(scale: int) -> dict[str, Any]:
 # --- measuring (child process) ---------------------------------------------------------------
 
 
-def measure(samples: int, warmup: int) -> dict[str, Any]:
+def measure(samples: int, warmup: int, smaller: dict[str, Any] | None) -> dict[str, Any]:
+    """Time every shape. `smaller`: what the smallest scale's measuring returned as
+    `candidates` (how many each search found, per shape and text) and `names` (the customer
+    names searched). Given, the same names are searched here, and the shapes of SAME are
+    timed again with each search's candidates limited to what it found there (`same`)."""
     setup_django()
     from django.conf import settings
     from django.contrib.auth.models import User
@@ -120,8 +127,15 @@ def measure(samples: int, warmup: int) -> dict[str, Any]:
     from layani.conversations.queries import scope_of
     from layani.customers.models import Customer
     from layani.customers.queries import customers_for as customers_scope
+    from layani.search import candidates as search_candidates
+    from layani.search.facets import index_conditions
     from layani.search.filters import ConversationFilters
-    from layani.search.queries import search_conversations, search_customers
+    from layani.search.queries import (
+        _customer_query,
+        parse_search_text,
+        search_conversations,
+        search_customers,
+    )
 
     settings.DEBUG = False
     rng = random.Random(7)
@@ -135,6 +149,8 @@ def measure(samples: int, warmup: int) -> dict[str, Any]:
         rng.choice(name.split())
         for name in Customer.objects.order_by("?").values_list("full_name", flat=True)[:needed]
     ]
+    if smaller is not None:  # the names searched at the smallest scale, to compare alike
+        names = smaller["names"]
     client = Client()
     client.force_login(admin)
 
@@ -177,7 +193,38 @@ def measure(samples: int, warmup: int) -> dict[str, Any]:
             times.append(time.perf_counter() - began)
         return times
 
+    # The candidates a search finds (the newest CANDIDATE_LIMIT matches, ranked for the
+    # page): the statement of `search_conversations` / `search_customers` on its own.
+    who = {"admin": (admin, None), "scoped": (supervisor, None), "filtered": (admin, complaints)}
+
+    def candidates_found(shape: str, text: str) -> int:
+        if shape == "customers":
+            scope = search_candidates.scope_sql(customers_scope(admin), Customer, "customer_id")
+            assert scope is not None
+            sql, params = search_candidates.customer_candidates(_customer_query(text), *scope)
+        else:
+            user, filters = who[shape]
+            conditions = index_conditions(scope_of(user), filters or ConversationFilters())
+            query = parse_search_text(text)
+            if not query.terms:
+                return 0
+            sql, params = search_candidates.conversation_candidates(query, conditions)
+        return len(search_candidates.fetch(sql, params))
+
+    def limited(action: Any, limits: dict[str, int]) -> Any:
+        def run(text: str) -> Any:
+            search_candidates.CANDIDATE_LIMIT = limits[text]
+            try:
+                return action(text)
+            finally:
+                search_candidates.CANDIDATE_LIMIT = default_limit
+
+        return run
+
+    default_limit = search_candidates.CANDIDATE_LIMIT
     results: dict[str, Any] = {}
+    candidates: dict[str, dict[str, int]] = {}
+    same: dict[str, Any] = {}
     for name, action, inputs in (
         ("admin", admin_search, texts),
         ("scoped", scoped, texts),
@@ -186,7 +233,47 @@ def measure(samples: int, warmup: int) -> dict[str, Any]:
         ("customers", customers, names),
         ("api", api, texts),
     ):
-        results[name] = latency_stats(timed(action, inputs))
+        times = timed(action, inputs)
+        results[name] = latency_stats(times)
+        if name not in SAME:
+            continue
+        candidates[name] = {text: candidates_found(name, text) for text in set(inputs)}
+        results[name]["samples"] = [
+            [text, round(t * 1000, 3)] for text, t in zip(inputs[warmup:], times, strict=True)
+        ]
+        if smaller is None:
+            continue
+        limits = {text: max(1, smaller["candidates"][name][text]) for text in set(inputs)}
+        # Fewer found than the limit: the search read the whole history for them.
+        whole_history = set()
+        for text, limit in limits.items():
+            search_candidates.CANDIDATE_LIMIT = limit
+            if candidates_found(name, text) < limit:
+                whole_history.add(text)
+        search_candidates.CANDIDATE_LIMIT = default_limit
+        # Timed in turn with the plain search again, each going first every other time:
+        # the first pass above read the pages of these searches, so both are as warm.
+        same_action = limited(action, limits)
+        pairs = [(same_action, action) if i % 2 else (action, same_action) for i in range(2)]
+        same_times, again_times = [], []
+        for index, text in enumerate(inputs):
+            took = {}
+            for call in pairs[index % 2]:
+                began = time.perf_counter()
+                call(text)
+                took[call] = time.perf_counter() - began
+            if index >= warmup:
+                same_times.append(took[same_action])
+                again_times.append(took[action])
+        same[name] = {
+            **latency_stats(same_times),
+            "plain_again": latency_stats(again_times),
+            "whole_history": sorted(whole_history),
+            "samples": [
+                [text, round(t * 1000, 3)]
+                for text, t in zip(inputs[warmup:], same_times, strict=True)
+            ],
+        }
     per_query = {}
     for text in QUERIES:
         times = timed(admin_search, [text] * 14, warm=2)
@@ -203,6 +290,9 @@ def measure(samples: int, warmup: int) -> dict[str, Any]:
         "documents": documents,
         **results,
         "per_query": per_query,
+        "candidates": candidates,
+        "names": names,
+        "same": same,
     }
 
 
@@ -241,7 +331,62 @@ def median_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
             stat: round(statistics.median(r[shape][stat] for r in rounds), 3)
             for stat in ("n", "p50", "p95", "mean", "max")
         }
+        if "samples" in rounds[-1][shape]:  # the last round's, for `same_table`
+            merged[shape]["samples"] = rounds[-1][shape]["samples"]
+    merged["same"] = rounds[-1].get("same", {})
     return merged
+
+
+def _p95(values: list[float]) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[94]
+
+
+def same_table(results: dict[int, dict[str, Any]]) -> str:
+    """The largest scale against the smallest at the same candidates: each search limited
+    to the candidates it found at the smallest scale. Split into the searches that found
+    them in the newest rows (bounded by the page) and those that read the whole history
+    for fewer (words common alone, rare together in the scope or filter; no match)."""
+    scales = sorted(results)
+    low, high = results[scales[0]], results[scales[-1]]
+    if not high.get("same"):
+        return ""
+    lines = [
+        f"Same candidates, {scales[-1]:,} against {scales[0]:,} (p95 ms; each search at"
+        f" {scales[-1]:,} limited to the candidates it found at {scales[0]:,}, timed in turn"
+        " with the plain search again, whose ratio is in brackets):",
+        "",
+        "| shape | plain ratio (again) | bounded by the page: share, p95, ratio |"
+        " whole history read: share, p95 |",
+        "|---|---:|---|---|",
+    ]
+    for shape in SAME:
+        same = high["same"].get(shape)
+        if not same:
+            continue
+        whole = set(same["whole_history"])
+        samples = same["samples"]
+        bounded_low = [ms for text, ms in low[shape]["samples"] if text not in whole]
+        bounded_high = [ms for text, ms in samples if text not in whole]
+        whole_low = [ms for text, ms in low[shape]["samples"] if text in whole]
+        whole_high = [ms for text, ms in samples if text in whole]
+        share = len(bounded_high) / len(samples)
+        plain = f"{high[shape]['p95'] / low[shape]['p95']:.2f}x"
+        plain += f" ({same['plain_again']['p95'] / low[shape]['p95']:.2f}x)"
+        bounded = (
+            f"{share:.0%}, {_p95(bounded_low):.1f} / {_p95(bounded_high):.1f},"
+            f" {_p95(bounded_high) / _p95(bounded_low):.2f}x"
+            if bounded_high
+            else "none"
+        )
+        whole_cell = (
+            f"{1 - share:.0%}, {_p95(whole_low) if whole_low else 0:.1f} / {_p95(whole_high):.1f}"
+            if whole_high
+            else "none"
+        )
+        lines.append(f"| {shape} | {plain} | {bounded} | {whole_cell} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -255,13 +400,15 @@ def main() -> None:
     )
     parser.add_argument("--fill", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--smaller", help=argparse.SUPPRESS)
     args = parser.parse_args()
     scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
     if args.fill:
         print(json.dumps(fill(scales[0])))
         return
     if args.measure:
-        print(json.dumps(measure(args.samples, args.warmup)))
+        smaller = json.loads(Path(args.smaller).read_text()) if args.smaller else None
+        print(json.dumps(measure(args.samples, args.warmup, smaller)))
         return
     OUT.mkdir(parents=True, exist_ok=True)
     prepared: dict[int, dict[str, Any]] = {}
@@ -278,19 +425,31 @@ def main() -> None:
             print(json.dumps(prepared[scale]), file=sys.stderr)
             path.write_text(json.dumps(prepared[scale], indent=2))
     rounds: dict[int, list[dict[str, Any]]] = {scale: [] for scale in scales}
+    smaller = OUT / "search-smaller-candidates.json"
     for number in range(1, args.rounds + 1):
-        for scale in scales:
+        for scale in sorted(scales):
             print(f"round {number}: measuring {scale:,} ...", file=sys.stderr)
+            extra = ["--smaller", str(smaller)] if scale != min(scales) else []
             measured = run_child(
-                scale, "--measure", "--samples", str(args.samples), "--warmup", str(args.warmup)
+                scale,
+                "--measure",
+                "--samples",
+                str(args.samples),
+                "--warmup",
+                str(args.warmup),
+                *extra,
             )
             rounds[scale].append(measured)
+            if scale == min(scales):
+                found = {key: measured[key] for key in ("candidates", "names")}
+                smaller.write_text(json.dumps(found))
     results = {}
     for scale in scales:
         result = {**prepared[scale], **median_of(rounds[scale]), "rounds": rounds[scale]}
         (OUT / f"search-{scale}.json").write_text(json.dumps(result, indent=2))
         results[scale] = result
     print(table(results))
+    print("\n" + same_table(results))
 
 
 if __name__ == "__main__":
