@@ -157,6 +157,34 @@ def test_keyset_pages_cover_the_inbox_once_in_order(people, world):
         inbox(admin, cursor="bm90IGEgY3Vyc29y")
 
 
+def test_pages_hold_the_active_conversations_when_finished_ones_are_due_before_them(people, world):
+    """A page's rows are picked first and read with their joins after (`keyset_page`'s
+    `rows_of`): the picking must test each conversation's own status and tags, not the row
+    of the query around it."""
+    admin = people["admin"]
+    conversations = sorted(world.values(), key=lambda c: c.pk)
+    for conversation in conversations[:3]:
+        change_status(conversation, status="resolved", actor=None)
+    for conversation in conversations[::2]:
+        change_tags(conversation, add=["vip"], actor=None)
+    for hours, conversation in enumerate(conversations):  # the finished ones due first
+        due_in(conversation, hours)
+
+    def every_page(filters: InboxFilters) -> list[int]:
+        seen, cursor = [], None
+        while True:
+            page = inbox(admin, filters=filters, cursor=cursor, limit=2)
+            assert len(page.items) == 2 or page.next_cursor is None
+            seen += ids(page)
+            cursor = page.next_cursor
+            if cursor is None:
+                return seen
+
+    active = conversations[3:]
+    assert every_page(InboxFilters()) == [c.pk for c in active]
+    assert every_page(InboxFilters(tag="vip")) == [c.pk for c in active if c in conversations[::2]]
+
+
 def test_resolved_and_closed_lists_show_the_latest_worked_on_first(people, world):
     admin = people["admin"]
     done = list(world.values())[:5]
