@@ -88,6 +88,8 @@ def keyset_page(
     if cursor:
         qs = qs.filter(_after(fields, decode_cursor(cursor, len(fields)), descending))
     if rows_of is not None:
+        if qs.query.is_empty():  # `.none()`: no query, as without `rows_of`
+            return Page(items=[], next_cursor=None)
         qs = rows_of(qs.values("pk")[: limit + 1]).order_by(*ordering)
     rows = list(qs[: limit + 1])
     items = rows[:limit]

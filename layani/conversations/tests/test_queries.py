@@ -185,6 +185,13 @@ def test_pages_hold_the_active_conversations_when_finished_ones_are_due_before_t
     assert every_page(InboxFilters(tag="vip")) == [c.pk for c in active if c in conversations[::2]]
 
 
+def test_a_view_that_holds_nothing_reads_no_conversation(people, world):
+    with CaptureQueriesContext(connection) as queries:
+        page = inbox(people["admin"], view="teams")  # the admin is in no team
+    assert page.items == [] and page.next_cursor is None
+    assert not any('"conversations_conversation"' in q["sql"] for q in queries.captured_queries)
+
+
 def test_resolved_and_closed_lists_show_the_latest_worked_on_first(people, world):
     admin = people["admin"]
     done = list(world.values())[:5]
