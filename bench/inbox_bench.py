@@ -375,7 +375,7 @@ def median_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
                     r[part][name].get("queries") for r in rounds
                 ]
             for paired in ("first", "same_rows"):  # a later page's first page; same rows
-                if paired in first:
+                if all(paired in r[part][name] for r in rounds):
                     merged[part][name][paired] = {
                         stat: round(
                             statistics.median(r[part][name][paired][stat] for r in rounds), 3

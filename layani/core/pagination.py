@@ -75,7 +75,9 @@ def keyset_page(
     those rows with whatever it joins. Otherwise, when PostgreSQL underestimates the rows
     after a cursor (a later page of the active conversations of one channel: 5 rows
     estimated, 1,018 there), it joins every one of them before sorting (2.7 ms, against
-    0.4 ms for the page alone; bench/RESULTS.md).
+    0.4 ms for the page alone; bench/RESULTS.md). `fields` must then be columns of the
+    table that `rows_of` loads, and `queryset` not DISTINCT (PostgreSQL would add the
+    ordering to the ids' SELECT).
     """
     if limit < 1 or limit > MAX_PAGE_SIZE:
         raise InvalidInput(
@@ -88,6 +90,8 @@ def keyset_page(
     if cursor:
         qs = qs.filter(_after(fields, decode_cursor(cursor, len(fields)), descending))
     if rows_of is not None:
+        if queryset.query.distinct:
+            raise ValueError("keyset_page(rows_of=...) needs a queryset without DISTINCT")
         if qs.query.is_empty():  # `.none()`: no query, as without `rows_of`
             return Page(items=[], next_cursor=None)
         qs = rows_of(qs.values("pk")[: limit + 1]).order_by(*ordering)
