@@ -211,6 +211,9 @@ def measure(samples: int, warmup: int, smaller: dict[str, Any] | None) -> dict[s
             sql, params = search_candidates.conversation_candidates(query, conditions)
         return len(search_candidates.fetch(sql, params))
 
+    def samples_of(inputs: list[str], times: list[float]) -> list[list[Any]]:
+        return [[t, round(x * 1000, 3)] for t, x in zip(inputs[warmup:], times, strict=True)]
+
     def limited(action: Any, limits: dict[str, int]) -> Any:
         def run(text: str) -> Any:
             search_candidates.CANDIDATE_LIMIT = limits[text]
@@ -238,42 +241,33 @@ def measure(samples: int, warmup: int, smaller: dict[str, Any] | None) -> dict[s
         if name not in SAME:
             continue
         candidates[name] = {text: candidates_found(name, text) for text in set(inputs)}
-        results[name]["samples"] = [
-            [text, round(t * 1000, 3)] for text, t in zip(inputs[warmup:], times, strict=True)
-        ]
-        if smaller is None:
-            continue
-        limits = {text: max(1, smaller["candidates"][name][text]) for text in set(inputs)}
-        # Fewer found than the limit: the search read the whole history for them.
-        whole_history = set()
-        for text, limit in limits.items():
-            search_candidates.CANDIDATE_LIMIT = limit
-            if candidates_found(name, text) < limit:
-                whole_history.add(text)
-        search_candidates.CANDIDATE_LIMIT = default_limit
-        # Timed in turn with the plain search again, each going first every other time:
-        # the first pass above read the pages of these searches, so both are as warm.
-        same_action = limited(action, limits)
-        pairs = [(same_action, action) if i % 2 else (action, same_action) for i in range(2)]
-        same_times, again_times = [], []
+        results[name]["samples"] = samples_of(inputs, times)
+        # The search reads the whole history when it finds fewer than it ranks at most.
+        whole = sorted(t for t, n in candidates[name].items() if n < default_limit)
+        # Each scale timed warm as well, after the first pass read these searches' pages
+        # (and, at the larger scales, in turn with the search limited to the candidates it
+        # found at the smallest scale, each going first every other time).
+        calls = [action]
+        if smaller is not None:
+            limits = {text: max(1, smaller["candidates"][name][text]) for text in set(inputs)}
+            calls.append(limited(action, limits))
+        warm: dict[Any, list[float]] = {call: [] for call in calls}
         for index, text in enumerate(inputs):
-            took = {}
-            for call in pairs[index % 2]:
+            for call in calls if index % 2 else calls[::-1]:
                 began = time.perf_counter()
                 call(text)
-                took[call] = time.perf_counter() - began
-            if index >= warmup:
-                same_times.append(took[same_action])
-                again_times.append(took[action])
+                if index >= warmup:
+                    warm[call].append(time.perf_counter() - began)
         same[name] = {
-            **latency_stats(same_times),
-            "plain_again": latency_stats(again_times),
-            "whole_history": sorted(whole_history),
-            "samples": [
-                [text, round(t * 1000, 3)]
-                for text, t in zip(inputs[warmup:], same_times, strict=True)
-            ],
+            "whole_history": whole,
+            "again": {**latency_stats(warm[action]), "samples": samples_of(inputs, warm[action])},
         }
+        if smaller is not None:
+            same_times = warm[calls[1]]
+            same[name]["same"] = {
+                **latency_stats(same_times),
+                "samples": samples_of(inputs, same_times),
+            }
     per_query = {}
     for text in QUERIES:
         times = timed(admin_search, [text] * 14, warm=2)
@@ -344,48 +338,51 @@ def _p95(values: list[float]) -> float:
 
 
 def same_table(results: dict[int, dict[str, Any]]) -> str:
-    """The largest scale against the smallest at the same candidates: each search limited
-    to the candidates it found at the smallest scale. Split into the searches that found
-    them in the newest rows (bounded by the page) and those that read the whole history
-    for fewer (words common alone, rare together in the scope or filter; no match)."""
+    """The largest scale against the smallest, warm (each search timed again after the
+    first pass), split by what the search does at the largest scale: found the most it
+    ranks (CANDIDATE_LIMIT) among the newest rows ("bounded by the page"), or found fewer
+    and so read the whole history ("whole history": words common alone, rare together in
+    the scope or filter, or no match). For the bounded ones also "same candidates": each
+    search at the largest scale limited to the candidates it found at the smallest, which
+    the product never runs but which shows what the history's size costs at equal work."""
     scales = sorted(results)
     low, high = results[scales[0]], results[scales[-1]]
-    if not high.get("same"):
+    if not high.get("same") or not low.get("same"):
         return ""
+
+    def ms(samples: list[list[Any]], texts: set[str], inside: bool) -> list[float]:
+        return [t for text, t in samples if (text in texts) == inside]
+
     lines = [
-        f"Same candidates, {scales[-1]:,} against {scales[0]:,} (p95 ms; each search at"
-        f" {scales[-1]:,} limited to the candidates it found at {scales[0]:,}, timed in turn"
-        " with the plain search again, whose ratio is in brackets):",
+        f"Warm, {scales[-1]:,} against {scales[0]:,} (p95 ms), split by what each search does"
+        f" at {scales[-1]:,}:",
         "",
-        "| shape | plain ratio (again) | bounded by the page: share, p95, ratio |"
-        " whole history read: share, p95 |",
-        "|---|---:|---|---|",
+        "| shape | first pass ratio | warm ratio | bounded by the page: share, p95, ratio;"
+        " same candidates: p95, ratio | whole history read: share, p95, ratio |",
+        "|---|---:|---:|---|---|",
     ]
     for shape in SAME:
-        same = high["same"].get(shape)
-        if not same:
+        high_same, low_same = high["same"].get(shape), low["same"].get(shape)
+        if not high_same or not low_same:
             continue
-        whole = set(same["whole_history"])
-        samples = same["samples"]
-        bounded_low = [ms for text, ms in low[shape]["samples"] if text not in whole]
-        bounded_high = [ms for text, ms in samples if text not in whole]
-        whole_low = [ms for text, ms in low[shape]["samples"] if text in whole]
-        whole_high = [ms for text, ms in samples if text in whole]
-        share = len(bounded_high) / len(samples)
-        plain = f"{high[shape]['p95'] / low[shape]['p95']:.2f}x"
-        plain += f" ({same['plain_again']['p95'] / low[shape]['p95']:.2f}x)"
-        bounded = (
-            f"{share:.0%}, {_p95(bounded_low):.1f} / {_p95(bounded_high):.1f},"
-            f" {_p95(bounded_high) / _p95(bounded_low):.2f}x"
-            if bounded_high
-            else "none"
-        )
-        whole_cell = (
-            f"{1 - share:.0%}, {_p95(whole_low) if whole_low else 0:.1f} / {_p95(whole_high):.1f}"
-            if whole_high
-            else "none"
-        )
-        lines.append(f"| {shape} | {plain} | {bounded} | {whole_cell} |")
+        whole = set(high_same["whole_history"])
+        low_again = low_same["again"]["samples"]
+        high_again = high_same["again"]["samples"]
+        first = high[shape]["p95"] / low[shape]["p95"]
+        warm = high_same["again"]["p95"] / low_same["again"]["p95"]
+        cells = []
+        for inside in (False, True):
+            lo, hi = ms(low_again, whole, inside), ms(high_again, whole, inside)
+            if not hi:
+                cells.append("none")
+                continue
+            share = len(hi) / len(high_again)
+            cell = f"{share:.0%}, {_p95(lo):.1f} / {_p95(hi):.1f}, {_p95(hi) / _p95(lo):.2f}x"
+            if not inside and "same" in high_same:
+                limited = ms(high_same["same"]["samples"], whole, inside)
+                cell += f"; {_p95(limited):.1f}, {_p95(limited) / _p95(lo):.2f}x"
+            cells.append(cell)
+        lines.append(f"| {shape} | {first:.2f}x | {warm:.2f}x | {cells[0]} | {cells[1]} |")
     return "\n".join(lines)
 
 
