@@ -31,6 +31,10 @@ def describe_event(event: TimelineEvent) -> tuple[str, str]:
         from layani.routing.routing_events import sla_breach_reason
 
         reason = sla_breach_reason(d["sla_breach"])
+    if d.get("went_offline"):  # handed on when its holder went offline: likewise
+        from layani.routing.auto_assign import went_offline_words
+
+        reason = went_offline_words(str(d["went_offline"]))
     before, after = d.get("before"), d.get("after")
     kind = event.kind
     if kind == EventKind.STATUS_CHANGED and before and after:

@@ -412,6 +412,11 @@ def release_due_holds(*, limit: int = 500) -> int:
     return handled
 
 
+def went_offline_words(name: str) -> str:
+    """The reason on a conversation handed on because its holder went offline."""
+    return _("%(name)s went offline.") % {"name": name}
+
+
 def hand_on_work(staff: Staff, *, actor: Actor) -> int:
     """An agent went offline: their open conversations go back to their team (or the shared
     pool) and through auto-assignment, except in teams that keep work with its agent
@@ -434,8 +439,12 @@ def hand_on_work(staff: Staff, *, actor: Actor) -> int:
             conversation,
             assignee=None,
             team=KEEP,
-            reason=_("%(name)s went offline.") % {"name": staff.display_name},
+            reason=went_offline_words(staff.display_name),
             actor=actor,
+        )
+        # The name on the row, so the thread gives the reason in the reader's language.
+        amend_last_event(
+            conversation.pk, EventKind.ASSIGNED, details={"went_offline": staff.display_name}
         )
         route_conversation(conversation, actor=actor)
         handed_on += 1

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time
 import pytest
 from django.utils import translation
 
+from layani.conversations.event_display import describe_event
 from layani.conversations.models import Conversation, EventKind, TimelineEvent
 from layani.core.errors import InvalidInput, PermissionDenied
 from layani.routing.agent_status import (
@@ -126,6 +127,10 @@ def test_going_offline_hands_open_work_on_to_the_team():
         ).order_by("id")
     )
     assert rows[-2].details["reason"] == "Ayu went offline."
+    # Written in English, read in Indonesian: the thread says the reason in its language.
+    with translation.override("id"):
+        assert describe_event(rows[-2])[1] == "Ayu kini offline."
+    assert describe_event(rows[-2])[1] == "Ayu went offline."
     assert rows[-1].details["reason"].startswith("Assigned to Budi: ")
     assert (rows[-2].kind, rows[-1].kind) == (EventKind.ASSIGNED, EventKind.AUTO_ASSIGNED)
 
