@@ -3,7 +3,9 @@
 Django's LocaleMiddleware would follow the browser's Accept-Language, so a clerk whose
 browser is set to English would get English without asking. Here pages follow only an
 explicit choice (the language switch's cookie, or the URL parameter `?lang=`); the API,
-used by programs, also honours Accept-Language.
+used by programs, also honours Accept-Language. A page opened with `?lang=` keeps that
+language like the switch does (the cookie is set), so what the page loads after it (the
+next rows, a form sent with htmx, a link) speaks the same language.
 """
 
 from collections.abc import Callable
@@ -38,6 +40,22 @@ class IndonesianFirstLocaleMiddleware:
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
+        asked = request.GET.get("lang")
+        if (
+            asked in SUPPORTED
+            and asked != request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+            and not request.path.startswith("/api/")
+        ):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                asked,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
         response.headers.setdefault("Content-Language", language)
         response.headers.setdefault("Vary", "Cookie")
         translation.deactivate()

@@ -58,6 +58,17 @@ class TestPages:
         page = client.get("/login/?lang=en").content.decode()
         assert "Sign in to Layani" in page
 
+    def test_lang_parameter_is_kept_for_what_the_page_loads_next(self, client):
+        # htmx requests and links after the first page carry no ?lang=: the cookie does.
+        client.get("/login/?lang=en")
+        assert "Sign in to Layani" in client.get("/login/").content.decode()
+        client.get("/login/?lang=id")
+        assert "Masuk ke Layani" in client.get("/login/").content.decode()
+
+    def test_the_api_lang_parameter_sets_no_cookie(self, client):
+        response = client.get("/api/v1/openapi.json?lang=en")
+        assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
     def test_language_switch_remembers_english_then_back_to_indonesian(self, client):
         response = client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
         assert response.status_code == 302
