@@ -446,7 +446,8 @@ def hand_on_work(staff: Staff, *, actor: Actor) -> int:
         amend_last_event(
             conversation.pk, EventKind.ASSIGNED, details={"went_offline": staff.display_name}
         )
-        route_conversation(conversation, actor=actor)
+        # Routing, not the person going offline, chooses who takes it next.
+        route_conversation(conversation, actor=None)
         handed_on += 1
     return handed_on
 

@@ -142,14 +142,14 @@ def test_unassigned_reads_in_the_readers_language(conversation, agent_x, admin_u
         assign(conversation, assignee=None, actor=admin_user)
     row = events(conversation, EventKind.ASSIGNED)[-1]
     with translation.override("id"):
-        assert describe_event(row)[0] == "Belum ditugaskan"
+        assert describe_event(row)[0] == "kembali ke antrean bersama"
     with translation.override("en"):
-        assert describe_event(row)[0] == "Unassigned"
+        assert describe_event(row)[0] == "back to the shared queue"
     # A row written before, with the writer's word stored.
     TimelineEvent.objects.filter(pk=row.pk).update(summary="Unassigned")
     row.refresh_from_db()
     with translation.override("id"):
-        assert describe_event(row)[0] == "Belum ditugaskan"
+        assert describe_event(row)[0] == "kembali ke antrean bersama"
 
 
 def test_assigning_what_is_assigned_changes_nothing(conversation, agent_x, admin_user):

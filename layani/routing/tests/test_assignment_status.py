@@ -132,6 +132,8 @@ def test_going_offline_hands_open_work_on_to_the_team():
         assert describe_event(rows[-2])[1] == "Ayu kini offline."
     assert describe_event(rows[-2])[1] == "Ayu went offline."
     assert rows[-1].details["reason"].startswith("Assigned to Budi: ")
+    # Ayu handed it on by going offline; routing, not she, chose Budi.
+    assert rows[-2].actor_id == ayu.user.pk and rows[-1].actor_id is None
     assert (rows[-2].kind, rows[-1].kind) == (EventKind.ASSIGNED, EventKind.AUTO_ASSIGNED)
 
 
