@@ -246,3 +246,53 @@ def test_a_new_conversation_appears_live_and_the_agent_replies(
     save_screenshot(phone, "inbox-phone")
     phone.context.close()
     page.context.close()
+
+
+@pytest.mark.browser
+def test_going_offline_is_asked_first_and_says_what_was_handed_on(
+    chromium: ChromiumSession, asgi_server: AsgiServer, agent_x: Any, team_x: Any, customer: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    from layani.routing.agent_status import set_agent_status
+    from layani.routing.models import AgentPresence
+
+    set_agent_status(agent_x.staff, status="online", actor=agent_x)
+    held = receive_inbound_message(
+        customer=customer, channel="whatsapp", body_text="Halo, saldo saya terpotong", actor=None
+    ).conversation
+    assign(held, assignee=agent_x.staff, team=team_x, actor=None)
+
+    def status() -> str:
+        return str(asgi_server.run(lambda: AgentPresence.objects.get(staff=agent_x.staff).status))
+
+    page = chromium.new_page(DESKTOP)
+    sign_in(page, asgi_server.url, agent_x.username)
+    page.goto(asgi_server.url + reverse("inbox:inbox") + "?view=mine")
+    expect(page.locator(_row(held.pk))).to_be_visible()
+
+    questions: list[str] = []
+
+    def answer(dialog: Any, accept: bool) -> None:
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    # Declined: nothing is sent, the choice goes back to "online".
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    page.select_option("#presence-status", "offline")
+    expect(page.locator("#presence-status")).to_have_value("online")
+    assert questions and "Lanjutkan offline?" in questions[0]
+    page.wait_for_timeout(300)
+    assert status() == "online"
+
+    # Accepted: offline, and the header says what went back to the team.
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    page.select_option("#presence-status", "offline")
+    expect(page.locator("#presence-handed-on")).to_have_text(
+        "1 percakapan diserahkan kembali ke tim Anda."
+    )
+    assert status() == "offline"
+    # Going online again asks nothing.
+    page.select_option("#presence-status", "online")
+    expect(page.locator("#presence")).to_have_attribute("data-status", "online")
+    assert len(questions) == 2

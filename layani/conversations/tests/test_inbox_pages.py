@@ -303,6 +303,28 @@ def test_an_agent_goes_online_from_the_inbox_and_the_change_is_recorded(signed_i
     assert AgentPresence.objects.get(staff=sari.staff).status == "online"
 
 
+def test_going_offline_says_how_many_conversations_went_back_to_the_team(
+    signed_in, sari, team_x, customer
+):
+    from layani.conversations.models import Conversation
+    from layani.routing.models import AgentPresence
+
+    signed_in.post(reverse("inbox:presence"), {"status": "online"}, HTTP_HX_REQUEST="true")
+    for channel in ("whatsapp", "email"):  # two conversations
+        conversation = write(customer, "Kartu saya tertelan", channel=channel)
+        assign(conversation, assignee=sari.staff, team=team_x, actor=None)
+    page = signed_in.get(inbox_url()).content.decode()
+    # The page asks before going offline (workspace.js reads the question from the form).
+    assert "data-offline-question=" in page and "Lanjutkan offline?" in page
+    response = signed_in.post(
+        reverse("inbox:presence"), {"status": "offline"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert "2 percakapan diserahkan kembali ke tim Anda." in response.content.decode()
+    assert AgentPresence.objects.get(staff=sari.staff).status == "offline"
+    assert not Conversation.objects.filter(assignee=sari.staff).exists()
+
+
 def test_a_due_time_just_passed_is_not_zero_minutes_late():
     from datetime import UTC
 

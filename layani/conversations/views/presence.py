@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from layani.conversations.views.common import is_htmx, workspace_page
 from layani.core.errors import Conflict
 from layani.routing.agent_status import presence_of, set_agent_status
-from layani.routing.models import AgentStatus
+from layani.routing.models import AgentStatus, AgentStatusChange
 from layani.staff.permissions import staff_of
 
 
@@ -29,7 +29,13 @@ def set_my_status(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request.user)
     if staff is None:
         raise Conflict(_("Only staff members have a status."), code="not_staff")
-    set_agent_status(staff, status=request.POST.get("status", ""), actor=request.user)
+    status = request.POST.get("status", "")
+    set_agent_status(staff, status=status, actor=request.user)
+    context = presence_context(request)
+    if status == AgentStatus.OFFLINE:
+        # How many of their conversations went back to their teams: said where they clicked.
+        latest = AgentStatusChange.objects.filter(staff=staff).order_by("-occurred_at", "-id")
+        context["handed_on"] = latest.values_list("reassigned", flat=True).first() or 0
     if is_htmx(request):
-        return render(request, "conversations/_presence.html", presence_context(request))
+        return render(request, "conversations/_presence.html", context)
     return redirect("inbox:inbox")

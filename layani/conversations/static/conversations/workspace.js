@@ -127,6 +127,20 @@
       window.location.reload();
     }
   });
+  // Going offline hands the agent's open work back to their teams: asked first, since one
+  // wrong pick at the start of a shift would empty their list.
+  document.body.addEventListener("htmx:confirm", function (event) {
+    var form = event.detail.elt;
+    if (!form || form.id !== "presence") return;
+    var select = form.querySelector("select[name=status]");
+    if (!select || select.value !== "offline" || form.dataset.status === "offline") return;
+    event.preventDefault();
+    if (window.confirm(form.dataset.offlineQuestion)) {
+      event.detail.issueRequest(true);
+    } else {
+      select.value = form.dataset.status;
+    }
+  });
   document.body.addEventListener("htmx:responseError", function () {
     toast(strings.error || "Error");
   });
