@@ -94,6 +94,8 @@ def terms_of_word(word: str) -> tuple[str, ...]:
     if len(word) > MAX_WORD_LENGTH:
         return ()
     terms: list[str] = []
+    if "-" in word and word in SLANG:  # "m-banking" whole, before its parts
+        return tuple(t for w in SLANG[word].split() for t in _terms_of_part(w))
     for part in word.split("-"):
         for term in _terms_of_part(part):
             # Reduplication: "kata-kata", "berbalas-balasan" give one term.

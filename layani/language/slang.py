@@ -1,7 +1,9 @@
 """Chat slang and abbreviations Indonesians write, mapped to the standard word(s).
 
-One table, data only. Keys are lower-case single tokens as the tokeniser yields them; a value
-may hold several words ("mksh" -> "terima kasih"). Values are standard Indonesian, so the
+One table, data only. Keys are lower-case single tokens as the tokeniser yields them (a
+hyphenated word whole, "m-banking", or one of its parts); a value may hold several words
+("mksh" -> "terima kasih"). A change here changes what is indexed: text indexed before it
+keeps its old terms until `layani reindex`. Values are standard Indonesian, so the
 stemmer and the stopword list see the same words whether the customer wrote "tdk" or "tidak".
 Only unambiguous entries belong here: "dr" (dari / dokter) and "no" (nomor / English "no")
 stay out on purpose.
@@ -120,4 +122,9 @@ SLANG: dict[str, str] = {
     "komplen": "keluhan",
     "complain": "keluhan",
     "refund": "pengembalian dana",
+    "ketelan": "tertelan",  # a card swallowed by the machine: "atm ketelan"
+    "m-banking": "mobile banking",
+    "mbanking": "mobile banking",
+    "i-banking": "internet banking",
+    "ibanking": "internet banking",
 }

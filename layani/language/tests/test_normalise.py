@@ -48,6 +48,21 @@ def test_slang_and_abbreviations_become_standard_words(written, expected):
     assert normalise_for_index(written) == expected
 
 
+@pytest.mark.parametrize(
+    ("written", "standard"),
+    [
+        ("atm ketelan", "atm tertelan"),
+        ("m-banking error", "mobile banking error"),
+        ("mbanking error", "mobile banking error"),
+        ("M-Banking saya error", "mobile banking saya error"),
+        ("i-banking", "internet banking"),
+    ],
+)
+def test_everyday_variants_find_the_standard_words(written, standard):
+    assert normalise_query(written) == normalise_query(standard)
+    assert normalise_for_index(written) == normalise_for_index(standard)
+
+
 def test_case_punctuation_emoji_and_accents_do_not_matter():
     assert normalise_for_index("TIDAK BISA... Login!!! 😡🙏") == "tidak bisa login"
     assert normalise_for_index("Ｃａｆé") == "cafe"
