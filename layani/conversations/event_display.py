@@ -48,9 +48,9 @@ def describe_event(event: TimelineEvent) -> tuple[str, str]:
         return f"{_label(Priority, before)} → {_label(Priority, after)}", reason
     if kind == EventKind.ASSIGNED:
         if "assignee" in d and d.get("assignee") is None and d.get("team") is None:
-            # Nobody holds it now: it waits in the shared queue (said in the reader's
+            # Nobody holds it now: it waits in the shared pool (said in the reader's
             # language; older rows stored the writer's word).
-            return _("back to the shared queue"), reason
+            return _("back to the shared pool"), reason
         return event.summary or _("Unassigned"), reason
     if kind in ROUTING_EVENT_KINDS or kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED):
         # Said again from the row's facts in the reader's language (routing_events.py);

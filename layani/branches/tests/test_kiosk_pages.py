@@ -8,6 +8,7 @@ import threading
 from datetime import time, timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
@@ -188,8 +189,14 @@ def test_kiosk_speaks_indonesian_and_switches_to_english_by_link(kiosk, branch, 
     html = kiosk.get(kiosk_url(branch)).content.decode()
     assert '<html lang="id">' in html
     assert f'href="{kiosk_url(branch)}?lang=en"' in html
-    english = kiosk.get(kiosk_url(branch), {"lang": "en"}).content.decode()
+    response = kiosk.get(kiosk_url(branch), {"lang": "en"})
+    english = response.content.decode()
     assert '<html lang="en">' in english
+    # A shared screen: nothing is remembered for the next visitor, and an idle kiosk
+    # returns to the Indonesian start.
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    assert '<html lang="id">' in kiosk.get(kiosk_url(branch)).content.decode()
+    assert f'data-home-url="{kiosk_url(branch)}"' in english
     # Every step keeps the visitor's language, and the form posts in it too.
     assert "purpose=routine&amp;lang=en" in english
     details = kiosk.get(

@@ -138,7 +138,13 @@ class Kiosk:
 
     @property
     def home(self) -> str:
+        """The start, in this visitor's language (their "Back" and "Done")."""
         return self.url("kiosk")
+
+    @property
+    def start(self) -> str:
+        """The start for the next visitor, in Indonesian (where the idle kiosk returns)."""
+        return reverse("queue:kiosk", args=[self.branch.code])
 
     @property
     def switch_language(self) -> str:

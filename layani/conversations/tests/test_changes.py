@@ -144,7 +144,7 @@ def test_unassigned_reads_in_the_readers_language(conversation, agent_x, admin_u
     with translation.override("id"):
         assert describe_event(row)[0] == "kembali ke antrean bersama"
     with translation.override("en"):
-        assert describe_event(row)[0] == "back to the shared queue"
+        assert describe_event(row)[0] == "back to the shared pool"
     # A row written before, with the writer's word stored.
     TimelineEvent.objects.filter(pk=row.pk).update(summary="Unassigned")
     row.refresh_from_db()

@@ -323,6 +323,9 @@ def test_going_offline_says_how_many_conversations_went_back_to_the_team(
     assert "2 percakapan diserahkan kembali ke tim Anda." in response.content.decode()
     assert AgentPresence.objects.get(staff=sari.staff).status == "offline"
     assert not Conversation.objects.filter(assignee=sari.staff).exists()
+    # Already offline (another tab): nothing was handed on, and nothing is said.
+    again = signed_in.post(reverse("inbox:presence"), {"status": "offline"}, HTTP_HX_REQUEST="true")
+    assert "presence-handed-on" not in again.content.decode()
 
 
 def test_a_due_time_just_passed_is_not_zero_minutes_late():

@@ -30,9 +30,10 @@ def set_my_status(request: HttpRequest) -> HttpResponse:
     if staff is None:
         raise Conflict(_("Only staff members have a status."), code="not_staff")
     status = request.POST.get("status", "")
+    was = presence_of(staff).status
     set_agent_status(staff, status=status, actor=request.user)
     context = presence_context(request)
-    if status == AgentStatus.OFFLINE:
+    if status == AgentStatus.OFFLINE and was != AgentStatus.OFFLINE:
         # How many of their conversations went back to their teams: said where they clicked.
         latest = AgentStatusChange.objects.filter(staff=staff).order_by("-occurred_at", "-id")
         context["handed_on"] = latest.values_list("reassigned", flat=True).first() or 0

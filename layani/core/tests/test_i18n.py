@@ -58,11 +58,19 @@ class TestPages:
         page = client.get("/login/?lang=en").content.decode()
         assert "Sign in to Layani" in page
 
-    def test_lang_parameter_is_kept_for_what_the_page_loads_next(self, client):
+    def test_lang_parameter_is_kept_for_what_the_page_loads_next(self, client, admin_user):
         # htmx requests and links after the first page carry no ?lang=: the cookie does.
-        client.get("/login/?lang=en")
-        assert "Sign in to Layani" in client.get("/login/").content.decode()
-        client.get("/login/?lang=id")
+        client.force_login(admin_user)
+        client.get("/inbox/?lang=en")
+        assert '<html lang="en"' in client.get("/inbox/").content.decode()
+        client.get("/inbox/?lang=id")
+        assert '<html lang="id"' in client.get("/inbox/").content.decode()
+
+    def test_a_shared_screen_remembers_no_language(self, client):
+        # Nobody is signed in at the branch kiosk: each visitor chooses, nothing is kept.
+        response = client.get("/login/?lang=en")
+        assert "Sign in to Layani" in response.content.decode()
+        assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
         assert "Masuk ke Layani" in client.get("/login/").content.decode()
 
     def test_the_api_lang_parameter_sets_no_cookie(self, client):
