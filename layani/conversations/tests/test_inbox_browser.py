@@ -292,7 +292,11 @@ def test_going_offline_is_asked_first_and_says_what_was_handed_on(
         "1 percakapan diserahkan kembali ke tim Anda."
     )
     assert status() == "offline"
-    # Going online again asks nothing.
+    # Going online again asks nothing (once htmx has taken up the swapped-in form).
+    page.wait_for_function(
+        "() => { const f = document.querySelector('#presence');"
+        " return !!(f && f['htmx-internal-data'] && f['htmx-internal-data'].initHash); }"
+    )
     page.select_option("#presence-status", "online")
     expect(page.locator("#presence")).to_have_attribute("data-status", "online")
     assert len(questions) == 2
