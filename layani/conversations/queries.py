@@ -17,20 +17,17 @@ A conversation outside someone's scope does not exist for them: `access_conversa
 raises NotFound (404), never PermissionDenied, so ids cannot be probed.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
-from django.db.models import BooleanField, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from layani.conversations.models import (
-    ACTIVE_STATUSES,
     CannedReply,
     Conversation,
     ConversationRead,
@@ -45,6 +42,7 @@ from layani.conversations.models import (
     tag_name,
 )
 from layani.conversations.recipients import reply_channels_of
+from layani.conversations.row_conditions import has_tag, id_among, is_active_status
 from layani.core.choices import Channel, Purpose
 from layani.core.errors import InvalidInput, NotFound
 from layani.core.pagination import Page, keyset_page
@@ -304,68 +302,6 @@ INBOX_COLUMNS = (
 ENDED_STATUSES = (ConversationStatus.RESOLVED, ConversationStatus.CLOSED)
 
 
-class _RowTest(Func):
-    """A condition on one column of the row, in SQL of our own (`template`, the column as
-    `%(expressions)s`), written with the name the query gives the table: in a subquery
-    Django renames it, and a condition naming the table would test the outer row."""
-
-    output_field = BooleanField()
-
-    def __init__(self, column: str, template: str, params: Sequence[Any] = ()) -> None:
-        super().__init__(F(column), template=template)
-        self.test_params = list(params)
-
-    def as_sql(
-        self,
-        compiler: Any,
-        connection: Any,
-        function: str | None = None,
-        template: str | None = None,
-        arg_joiner: str | None = None,
-        **extra_context: Any,
-    ) -> Any:
-        sql, params = super().as_sql(
-            compiler, connection, function, template, arg_joiner, **extra_context
-        )
-        return sql, [*params, *self.test_params]
-
-
-def _id_among(ids: QuerySet[Any]) -> Q | Func:
-    """The row's id is one of `ids` (a subquery of ids). On PostgreSQL as
-    `id = ANY(ARRAY(<ids>))`: the ids are computed first, as one value, and the rows are
-    planned as a join on a list of primary keys; `id IN (<ids>)` is planned as one join
-    more (at 1M conversations: 1.8 ms of planning against 0.8 ms for the inbox page)."""
-    if connection.vendor != "postgresql":
-        return Q(pk__in=ids)
-    return Func(
-        F("pk"),
-        ArraySubquery(ids),
-        arg_joiner=" = ANY(",
-        template="%(expressions)s)",
-        output_field=BooleanField(),
-    )
-
-
-def is_active_status() -> _RowTest:
-    """`status IN ('new', 'open', 'pending')` with the values written out, exactly as the
-    partial inbox indexes say: SQLite uses a partial index only when the query repeats its
-    condition literally (a bound parameter does not count). Constant values, no user input."""
-    values = ", ".join(f"'{status}'" for status in ACTIVE_STATUSES)
-    return _RowTest("status", f"%(expressions)s IN ({values})")
-
-
-def has_tag(tag_id: int) -> Q | _RowTest:
-    """The conversation carries the tag: a test of the row's own `tag_ids`. PostgreSQL
-    answers `@>` from the partial GIN index `inbox_tags` when the tag's active conversations
-    are few, or tests each row it walks in due order when they are many (no join either way:
-    the tags table, probed per row, made a rare tag cost a walk of the whole backlog)."""
-    if connection.vendor == "postgresql":
-        return Q(tag_ids__contains=[tag_id])
-    return _RowTest(
-        "tag_ids", "EXISTS (SELECT 1 FROM json_each(%(expressions)s) WHERE value = %%s)", [tag_id]
-    )
-
-
 def _inbox_queryset(
     user: User, scope: ConversationScope, view: str, filters: InboxFilters
 ) -> QuerySet[Conversation]:
@@ -448,7 +384,7 @@ def inbox(
         """The page's rows (ids picked by `keyset_page` from the scoped, filtered table)
         with their customer, assignee, team, branch and the person's read marker. The
         preview and when the customer last wrote are on the row (`note_message`)."""
-        rows = Conversation.objects.filter(_id_among(page_ids))
+        rows = Conversation.objects.filter(id_among(page_ids))
         rows = rows.select_related("customer", "assignee", "team", "branch").only(*INBOX_COLUMNS)
         if scope.staff_id is not None:
             my_read = ConversationRead.objects.filter(
