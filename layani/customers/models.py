@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 NEW_CUSTOMER_DAYS = 90
@@ -73,6 +74,18 @@ class Customer(models.Model):
         if self.created_at and self.created_at > timezone.now() - timedelta(NEW_CUSTOMER_DAYS):
             return "new"
         return "customer"
+
+    @property
+    def standing_label(self) -> str:
+        """The standing as its badge says it, in the reader's language."""
+        standing = self.standing
+        if standing == "prospect":
+            return gettext("Prospect")
+        if standing == "loyal":
+            return gettext("Loyal member · %(tier)s") % {"tier": self.get_tier_display()}
+        if standing == "new":
+            return gettext("New customer")
+        return gettext("Customer")
 
 
 class IdentityKind(models.TextChoices):

@@ -46,8 +46,9 @@ def label_of(obj: Any, field_name: str) -> Any:
     """`{{ event|label_of:"kind" }}`: like `get_kind_display`, without rebuilding the choices.
 
     Django's `get_FOO_display` builds a dict of every choice on each call; in a timeline of
-    30 rows that is most of the page's render time. The labels stay lazy, so they render in
-    the page's language.
+    30 rows that is most of the page's render time. The cached labels are lazy; the one
+    returned is translated here, while the page renders, so it is in the page's language
+    (a lazy string costs the template a dozen calls more wherever it is shown).
     """
     if obj is None:
         return ""
@@ -57,4 +58,5 @@ def label_of(obj: Any, field_name: str) -> Any:
         labels = dict(obj._meta.get_field(field_name).flatchoices)
         _CHOICE_LABELS[key] = labels
     value = getattr(obj, field_name)
-    return labels.get(value, value)
+    label = labels.get(value)
+    return value if label is None else str(label)
