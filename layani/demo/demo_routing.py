@@ -161,6 +161,7 @@ def create_routing_rules(business: Business) -> list[RoutingRule]:
             keywords=COMPLAINT_WORDS,
             team=complaints,
             required_skills=skill,
+            set_purpose=Purpose.COMPLAINT,
         ),
         dict(
             name="Keluhan ke tim Penanganan Keluhan",

@@ -27,7 +27,10 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     filter_horizontal = ["branches"]
     fieldsets = [
-        (None, {"fields": ["name", "position", "is_active", "team", "required_skills"]}),
+        (
+            None,
+            {"fields": ["name", "position", "is_active", "team", "set_purpose", "required_skills"]},
+        ),
         (
             _("Conditions"),
             {

@@ -59,6 +59,7 @@ def _rule_out(rule: RoutingRule) -> RoutingRuleOut:
         branch_ids=sorted(b.pk for b in rule.branches.all()),
         team_id=rule.team_id,
         required_skills=rule.required_skills,
+        set_purpose=rule.set_purpose,
         updated_at=rule.updated_at,
     )
 

@@ -13,6 +13,11 @@ class StrictSchema(Schema):
 
 # --- Rules ------------------------------------------------------------------------------------
 
+SET_PURPOSE = (
+    "complaint, special_request or prospect: a routine conversation the rule matches becomes "
+    "this purpose (a purpose someone chose is kept); empty leaves the purpose as it is"
+)
+
 
 class SkillRequirementSchema(StrictSchema):
     kind: str = Field(max_length=20, description="purpose, service, channel or language")
@@ -37,6 +42,7 @@ class RoutingRuleIn(StrictSchema):
     branch_ids: list[int] = Field(default_factory=list)
     team_id: int | None = None
     required_skills: list[SkillRequirementSchema] = Field(default_factory=list)
+    set_purpose: str = Field(default="", max_length=20, description=SET_PURPOSE)
 
 
 class RoutingRulePatch(StrictSchema):
@@ -56,6 +62,7 @@ class RoutingRulePatch(StrictSchema):
     branch_ids: list[int] | None = None
     team_id: int | None = None
     required_skills: list[SkillRequirementSchema] | None = None
+    set_purpose: str | None = Field(default=None, max_length=20, description=SET_PURPOSE)
 
 
 class RoutingRuleOut(Schema):
@@ -74,6 +81,7 @@ class RoutingRuleOut(Schema):
     branch_ids: list[int]
     team_id: int | None
     required_skills: list[dict[str, Any]]
+    set_purpose: str = Field(description=SET_PURPOSE)
     updated_at: datetime
 
 

@@ -138,6 +138,8 @@ def _check_rule(values: dict[str, Any]) -> dict[str, Any]:
         cleaned["name"] = str(cleaned["name"] or "").strip()
         if not cleaned["name"]:
             raise InvalidInput(_("Give the rule a name."), code="required", field="name")
+    if isinstance(cleaned.get("set_purpose"), str):
+        cleaned["set_purpose"] = cleaned["set_purpose"].strip()
     for name in RULE_LIST_FIELDS:
         if name in cleaned and isinstance(cleaned[name], list):
             cleaned[name] = [str(v).strip() for v in cleaned[name]]

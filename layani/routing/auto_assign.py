@@ -177,6 +177,12 @@ def route_conversation(
                 assignee_id=locked.assignee_id if locked else None,
             )
         route = route_for(load_rules(), routing_facts(locked))
+        if route.rule is not None and route.rule.set_purpose and not dry_run:
+            # Why the customer came decides the SLA, the priority and the skills weighed
+            # below: said before anyone is chosen.
+            from layani.conversations.actions import purpose_from_rule
+
+            purpose_from_rule(locked, purpose=route.rule.set_purpose, rule_name=route.rule.name)
         team_id = locked.team_id or route.team_id
         if team_id is None:
             return RoutingResult(

@@ -14,6 +14,10 @@ listed value will do:
   login!!", "kartu hilang" matches "kartu saya hilang". Synonyms ("login" / "masuk") are
   not known: list both.
 
+A rule may also say why the customer came: a routine conversation it matches becomes its
+`set_purpose` (a keyword rule for "kecewa" makes it a complaint, with the complaint's SLA
+and priority); a purpose a person or the kiosk chose is never changed.
+
 When no rule matches, the default route has no team and no skills: the conversation stays
 with the team it has, or in the shared pool. A rule with no conditions at the end of the
 list is the business's own default.
@@ -43,6 +47,8 @@ class Rule:
     tags: frozenset[str] = frozenset()
     keywords: tuple[tuple[str, ...], ...] = ()  # each keyword's normalised terms
     branch_ids: frozenset[int] = frozenset()
+    # What a routine conversation the rule matches becomes ("complaint"); "" leaves it.
+    set_purpose: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,7 @@ def load_rules() -> list[Rule]:
             tags=frozenset(tag_name(s) for s in _strings(row.tags)),
             keywords=tuple(keyword_terms(k) for k in _strings(row.keywords) if keyword_terms(k)),
             branch_ids=frozenset(b.pk for b in row.branches.all()),
+            set_purpose=row.set_purpose,
         )
         for row in rows.order_by("position", "id")
     ]

@@ -21,6 +21,7 @@ from layani.conversations.actions.changes import (
     change_tags,
     link_visit,
     normalise_tag,
+    purpose_from_rule,
 )
 from layani.conversations.actions.lifecycle import (
     TRANSITIONS,
@@ -60,6 +61,7 @@ __all__ = [
     "merge_conversations",
     "move_conversation",
     "normalise_tag",
+    "purpose_from_rule",
     "receive_inbound_message",
     "reply",
     "send_automatic",

@@ -155,6 +155,7 @@ def _change_field(
     kind: str,
     reason: str,
     actor: Actor,
+    facts: dict[str, Any] | None = None,
 ) -> Conversation:
     reason = clean_reason(reason, required=True)
     now = timezone.now()
@@ -177,7 +178,7 @@ def _change_field(
             actor=actor,
             conversation=locked,
             summary=f"{before} → {value}",
-            details={"before": before, "after": value, "reason": reason},
+            details={"before": before, "after": value, "reason": reason, **(facts or {})},
             occurred_at=now,
         )
         conversation_event(CONVERSATION_UPDATED, locked, changes=[field])
@@ -200,6 +201,27 @@ def change_purpose(
         reason=reason,
         actor=actor,
     )
+
+
+def purpose_from_rule(conversation: Conversation, *, purpose: str, rule_name: str) -> bool:
+    """Routing: a routine conversation a rule recognises becomes `purpose` (a complaint, a
+    special request, a prospect), with that purpose's SLA; the thread names the rule. A
+    purpose someone chose is kept. Call it inside the caller's transaction, with the
+    conversation locked. Whether it changed."""
+    if purpose not in Purpose.values or purpose == Purpose.ROUTINE:
+        raise InvalidInput(_("Unknown purpose."), code="invalid_choice", field="purpose")
+    if conversation.purpose != Purpose.ROUTINE:
+        return False
+    _change_field(
+        conversation,
+        field="purpose",
+        value=purpose,
+        kind=EventKind.PURPOSE_CHANGED,
+        reason=rule_name,
+        actor=None,
+        facts={"routing_rule": rule_name},
+    )
+    return True
 
 
 def change_priority(

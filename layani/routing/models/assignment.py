@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from layani.core.choices import Purpose
 from layani.routing import assignment as decision
 from layani.routing import priority
 
@@ -221,10 +222,12 @@ RULE_LIST_FIELDS = (
     "keywords",
 )
 SEGMENTS = ("prospect", "new", "loyal", "customer")
+# What a rule may make a routine conversation: every purpose but routine itself.
+SETTABLE_PURPOSES = [(p.value, p.label) for p in Purpose if p != Purpose.ROUTINE]
 
 
 def _allowed_values() -> dict[str, frozenset[str]]:
-    from layani.core.choices import Channel, Language, Purpose
+    from layani.core.choices import Channel, Language
     from layani.customers.models import MembershipTier
 
     return {
@@ -253,6 +256,11 @@ def rule_problems(values: dict[str, object]) -> dict[str, list[str]]:
         elif name in allowed and not set(items) <= allowed[name]:
             unknown = ", ".join(sorted(set(items) - allowed[name]))
             problems[name] = [str(_("Unknown values: %(values)s.") % {"values": unknown})]
+    purpose = values.get("set_purpose", "")
+    if purpose and purpose not in dict(SETTABLE_PURPOSES):
+        problems["set_purpose"] = [
+            str(_("Choose complaint, special_request or prospect, or leave it empty."))
+        ]
     skills = values.get("required_skills", [])
     if not isinstance(skills, list) or not all(
         isinstance(item, dict)
@@ -310,6 +318,17 @@ class RoutingRule(models.Model):
         related_name="routing_rules",
         verbose_name=_("team"),
     )
+    set_purpose = models.CharField(
+        _("purpose to set"),
+        max_length=20,
+        blank=True,
+        default="",
+        choices=SETTABLE_PURPOSES,
+        help_text=_(
+            "A routine conversation this rule matches becomes this purpose (a complaint, a "
+            "special request, a prospect). A purpose a person or the kiosk chose is kept."
+        ),
+    )
     required_skills = models.JSONField(
         _("required skills"),
         default=list,
@@ -329,7 +348,10 @@ class RoutingRule(models.Model):
 
     def clean(self) -> None:
         problems = rule_problems(
-            {name: getattr(self, name) for name in (*RULE_LIST_FIELDS, "required_skills")}
+            {
+                name: getattr(self, name)
+                for name in (*RULE_LIST_FIELDS, "required_skills", "set_purpose")
+            }
         )
         if problems:
             raise ValidationError(problems)

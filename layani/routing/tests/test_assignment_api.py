@@ -103,7 +103,23 @@ def test_bad_rule_values_are_field_errors(api, world):
     assert bad.status_code == 422 and "team_id" in bad.json()["error"]["fields"]
     bad = api(world["admin"], "post", "/rules", {**RULE, "colour": "red"})
     assert bad.status_code == 422 and "colour" in bad.json()["error"]["fields"]
+    for purpose in ("routine", "angry"):
+        bad = api(world["admin"], "post", "/rules", {**RULE, "set_purpose": purpose})
+        assert bad.status_code == 422 and bad.json()["error"]["fields"] == {
+            "set_purpose": ["Choose complaint, special_request or prospect, or leave it empty."]
+        }
     assert not RoutingRule.objects.exists()
+
+
+def test_a_rule_may_set_the_purpose_and_a_patch_may_clear_it(api, world):
+    created = api(world["admin"], "post", "/rules", {**RULE, "set_purpose": "complaint"})
+    assert created.status_code == 201, created.content
+    rule = created.json()
+    assert rule["set_purpose"] == "complaint"
+    assert RoutingRule.objects.get(pk=rule["id"]).set_purpose == "complaint"
+    cleared = api(world["admin"], "patch", f"/rules/{rule['id']}", {"set_purpose": ""})
+    assert cleared.status_code == 200 and cleared.json()["set_purpose"] == ""
+    assert cleared.json()["keywords"] == ["kartu hilang"]  # untouched
 
 
 def test_agents_set_their_own_status(api, world):

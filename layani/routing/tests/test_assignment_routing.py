@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from layani.conversations.actions import change_status
+from layani.conversations.event_display import describe_event
 from layani.conversations.models import Conversation, EventKind, TimelineEvent
 from layani.routing.assignment import QUEUED
 from layani.routing.auto_assign import (
@@ -109,6 +110,62 @@ def test_a_rule_sends_the_conversation_to_its_team_and_a_skilled_agent_with_the_
     routing = row.details["routing"]
     assert routing["outcome"] == "assigned" and routing["load"] == 1 and routing["capacity"] == 3
     assert routing["skills"] == [["purpose", "complaint", 4]]
+
+
+def test_a_rule_says_why_the_customer_came_before_anyone_is_chosen(
+    complaints, office_calendar, make_policy
+):
+    """A keyword rule for complaint words makes a routine conversation a complaint: the
+    complaint's SLA applies, the thread names the rule in the reader's language, and the
+    purpose row comes before the assignment."""
+    make_policy("Keluhan", purposes=["complaint"], first_response_minutes=15, order=10)
+    make_policy("Standar", first_response_minutes=8 * 60, order=20)
+    RoutingRule.objects.filter(name="Keluhan kartu").update(set_purpose="complaint")
+    sari = make_agent(complaints, "Sari", skills={("purpose", "complaint"): 4})
+    conversation = write_in(text="Kartu saya hilang, tolong blokir")
+    routine_due = conversation.due_at
+
+    route_conversation(conversation)
+
+    conversation.refresh_from_db()
+    assert conversation.purpose == "complaint" and conversation.assignee == sari
+    assert conversation.due_at < routine_due  # the complaint's 15 minutes, not 8 hours
+    [changed] = TimelineEvent.objects.filter(
+        conversation=conversation, kind=EventKind.PURPOSE_CHANGED
+    )
+    assert changed.actor is None
+    assert changed.details["before"] == "routine" and changed.details["after"] == "complaint"
+    assert describe_event(changed) == ("Routine → Complaint", "routing rule “Keluhan kartu”")
+    with translation.override("id"):
+        assert describe_event(changed) == ("Rutin → Keluhan", "aturan perutean “Keluhan kartu”")
+    [assigned] = routing_rows(conversation)
+    assert changed.id < assigned.id
+
+
+def test_a_purpose_someone_chose_is_kept_and_a_dry_run_changes_none(complaints):
+    RoutingRule.objects.filter(name="Keluhan kartu").update(set_purpose="complaint")
+    make_agent(complaints, "Sari", skills={("purpose", "complaint"): 4})
+    request = write_in(text="Kartu saya hilang, mohon kartu baru", purpose="special_request")
+    route_conversation(request)
+    request.refresh_from_db()
+    assert request.purpose == "special_request" and request.team == complaints
+
+    routine = write_in(text="Kartu saya hilang")
+    route_conversation(routine, dry_run=True)
+    routine.refresh_from_db()
+    assert routine.purpose == "routine"
+    assert not TimelineEvent.objects.filter(kind=EventKind.PURPOSE_CHANGED).exists()
+
+
+def test_a_rule_without_a_team_still_says_why_and_leaves_it_in_the_pool():
+    RoutingRule.objects.create(
+        name="Calon nasabah", keywords=["buka rekening"], set_purpose="prospect"
+    )
+    conversation = write_in(text="Saya mau buka rekening baru")
+    result = route_conversation(conversation)
+    conversation.refresh_from_db()
+    assert result.outcome == POOL and conversation.team is None
+    assert conversation.purpose == "prospect"
 
 
 def test_no_matching_rule_leaves_it_in_the_shared_pool(complaints):
