@@ -23,7 +23,14 @@ from layani.conversations.actions._common import (
     refresh_tag_ids,
     save,
 )
-from layani.conversations.models import Conversation, EventKind, Priority, Tag, tag_name
+from layani.conversations.models import (
+    Conversation,
+    EventKind,
+    Priority,
+    Tag,
+    TimelineEvent,
+    tag_name,
+)
 from layani.conversations.notify import CONVERSATION_UPDATED, conversation_event
 from layani.conversations.timeline import record_event
 from layani.core.choices import Purpose
@@ -206,11 +213,17 @@ def change_purpose(
 def purpose_from_rule(conversation: Conversation, *, purpose: str, rule_name: str) -> bool:
     """Routing: a routine conversation a rule recognises becomes `purpose` (a complaint, a
     special request, a prospect), with that purpose's SLA; the thread names the rule. A
-    purpose someone chose is kept. Call it inside the caller's transaction, with the
+    purpose someone chose is kept: one other than routine, one changed before (an agent who
+    made a "complaint" routine again is not overruled when it is routed again), and a
+    walk-in's, chosen at the kiosk. Call it inside the caller's transaction, with the
     conversation locked. Whether it changed."""
     if purpose not in Purpose.values or purpose == Purpose.ROUTINE:
         raise InvalidInput(_("Unknown purpose."), code="invalid_choice", field="purpose")
-    if conversation.purpose != Purpose.ROUTINE:
+    if conversation.purpose != Purpose.ROUTINE or conversation.visit_id is not None:
+        return False
+    if TimelineEvent.objects.filter(
+        conversation=conversation, kind=EventKind.PURPOSE_CHANGED
+    ).exists():
         return False
     _change_field(
         conversation,

@@ -12,6 +12,7 @@ from layani.conversations.actions import (
     change_tags,
     link_visit,
     merge_conversations,
+    purpose_from_rule,
     receive_inbound_message,
     start_conversation,
 )
@@ -336,3 +337,26 @@ def test_merge_refuses_different_customers_and_itself(conversation, other_custom
         Message.objects.filter(conversation=stranger).count(),
         TimelineEvent.objects.count(),
     ) == before
+
+
+def test_a_routing_rule_sets_only_a_purpose_nobody_chose(
+    conversation, customer, branch, service, agent
+):
+    walk_in = receive_inbound_message(customer=customer, channel="whatsapp", body_text="Halo")
+    walk_in = walk_in.conversation
+    visit = check_in_visit(branch=branch, service=service, customer=customer, actor=None)
+    link_visit(walk_in, visit=visit, actor=agent)
+    assert walk_in.purpose == "routine"
+    assert not purpose_from_rule(walk_in, purpose="complaint", rule_name="Kata keluhan")
+    walk_in.refresh_from_db()
+    assert walk_in.purpose == "routine"  # the walk-in chose at the kiosk
+
+    assert conversation.purpose == "routine"
+    assert purpose_from_rule(conversation, purpose="complaint", rule_name="Kata keluhan")
+    conversation.refresh_from_db()
+    assert conversation.purpose == "complaint"
+    [changed] = events(conversation, EventKind.PURPOSE_CHANGED)
+    assert changed.actor is None and changed.details["routing_rule"] == "Kata keluhan"
+    assert not purpose_from_rule(conversation, purpose="prospect", rule_name="Calon")
+    with pytest.raises(InvalidInput):
+        purpose_from_rule(conversation, purpose="routine", rule_name="Rutin")

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from layani.conversations.actions import change_status
+from layani.conversations.actions import assign, change_purpose, change_status
 from layani.conversations.event_display import describe_event
 from layani.conversations.models import Conversation, EventKind, TimelineEvent
 from layani.routing.assignment import QUEUED
@@ -155,6 +155,17 @@ def test_a_purpose_someone_chose_is_kept_and_a_dry_run_changes_none(complaints):
     routine.refresh_from_db()
     assert routine.purpose == "routine"
     assert not TimelineEvent.objects.filter(kind=EventKind.PURPOSE_CHANGED).exists()
+
+    # An agent who made the rule's complaint routine again is not overruled when the
+    # conversation is routed again (it went back to the pool).
+    route_conversation(routine)
+    routine.refresh_from_db()
+    assert routine.purpose == "complaint"
+    change_purpose(routine, purpose="routine", reason="Hanya bertanya", actor=None)
+    assign(routine, assignee=None, team=None, actor=None)
+    route_conversation(routine)
+    routine.refresh_from_db()
+    assert routine.purpose == "routine" and routine.team == complaints
 
 
 def test_a_rule_without_a_team_still_says_why_and_leaves_it_in_the_pool():
