@@ -36,7 +36,7 @@ def describe_event(event: TimelineEvent) -> tuple[str, str]:
 
         reason = went_offline_words(str(d["went_offline"]))
     if d.get("routing_rule"):  # a routing rule recognised why the customer came
-        reason = _("routing rule “%(rule)s”") % {"rule": d["routing_rule"]}
+        reason = _("routing rule: %(rule)s") % {"rule": d["routing_rule"]}
     before, after = d.get("before"), d.get("after")
     kind = event.kind
     if kind == EventKind.STATUS_CHANGED and before and after:

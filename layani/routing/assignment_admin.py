@@ -19,7 +19,7 @@ from layani.routing.models import (
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
-    list_display = ["position", "name", "team", "is_active", "updated_at"]
+    list_display = ["position", "name", "team", "set_purpose", "is_active", "updated_at"]
     list_display_links = ["name"]
     list_editable = ["position", "is_active"]
     list_filter = ["is_active", "team"]

@@ -296,6 +296,7 @@ def run_assignment(
         rule_name=result.rule_name,
         assignee_id=result.assignee_id,
         dry_run=payload.dry_run,
+        purpose=result.purpose,
         details=result.details,
     )
 

@@ -174,6 +174,10 @@ class RoutingResultOut(Schema):
     rule_name: str
     assignee_id: int | None
     dry_run: bool
+    purpose: str = Field(
+        description="the purpose the rule gave (in a dry run: would give) this routine "
+        "conversation; empty when it stays as it was"
+    )
     details: dict[str, Any]
 
 

@@ -180,6 +180,13 @@ def create_rule(*, values: RuleValues, actor: Actor) -> RoutingRule:
 def update_rule(rule: RoutingRule, *, values: RuleValues, actor: Actor) -> RoutingRule:
     require(actor, Capability.CONFIGURE)
     cleaned = _check_rule(values.values)
+    # The purpose to give is checked against the conditions it will have, given or kept.
+    together = {
+        name: cleaned.get(name, getattr(rule, name)) for name in ("purposes", "set_purpose")
+    }
+    problems = rule_problems(together)
+    if problems:
+        raise _first_problem(problems)
     team = _team(values.team_id) if values.team_given else None
     branches = _branches(values.branch_ids) if values.branch_ids is not None else None
     with transaction.atomic():

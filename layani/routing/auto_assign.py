@@ -64,6 +64,7 @@ from layani.routing.models import (
     AgentPresence,
     AssignmentHold,
     ContinuityRecord,
+    RoutingRule,
     TeamAssignment,
 )
 from layani.routing.priority import (
@@ -93,6 +94,32 @@ class RoutingResult:
     decision: Decision | None = None
     details: dict[str, Any] = field(default_factory=dict)
     continuity_name: str = ""  # the customer's usual person, when continuity was weighed
+    purpose: str = ""  # what the rule made (in a dry run: would make) a routine conversation
+
+
+def purpose_on_arrival(conversation: Conversation) -> str:
+    """A new conversation's purpose from the first routing rule it matches, as it arrives:
+    the customer is told at once when to expect an answer (the channels' acknowledgement),
+    and a complaint's answer is due sooner than a routine question's. Routing finds it said
+    (`_purpose_by_rule`). One query when no active rule sets a purpose."""
+    if not RoutingRule.objects.filter(is_active=True).exclude(set_purpose="").exists():
+        return ""
+    route = route_for(load_rules(), routing_facts(conversation))
+    return _purpose_by_rule(conversation, route, dry_run=False)
+
+
+def _purpose_by_rule(conversation: Conversation, route: Route, *, dry_run: bool) -> str:
+    """The purpose the route's rule gives the conversation, when nobody has said why the
+    customer came (`purpose_left_to_rules`); "" when it stays as it is."""
+    from layani.conversations.actions import purpose_from_rule, purpose_left_to_rules
+
+    rule = route.rule
+    if rule is None or not rule.set_purpose:
+        return ""
+    if dry_run:
+        return rule.set_purpose if purpose_left_to_rules(conversation) else ""
+    changed = purpose_from_rule(conversation, purpose=rule.set_purpose, rule_name=rule.name)
+    return rule.set_purpose if changed else ""
 
 
 # --- Applying ---------------------------------------------------------------------------------
@@ -177,18 +204,16 @@ def route_conversation(
                 assignee_id=locked.assignee_id if locked else None,
             )
         route = route_for(load_rules(), routing_facts(locked))
-        if route.rule is not None and route.rule.set_purpose and not dry_run:
-            # Why the customer came decides the SLA, the priority and the skills weighed
-            # below: said before anyone is chosen.
-            from layani.conversations.actions import purpose_from_rule
-
-            purpose_from_rule(locked, purpose=route.rule.set_purpose, rule_name=route.rule.name)
+        # Why the customer came decides the SLA, the priority and the skills weighed below:
+        # said before anyone is chosen.
+        purpose = _purpose_by_rule(locked, route, dry_run=dry_run)
         team_id = locked.team_id or route.team_id
         if team_id is None:
             return RoutingResult(
                 conversation_id=locked.pk,
                 outcome=POOL,
                 explanation=_("No rule gives it a team: it stays in the shared pool."),
+                purpose=purpose,
             )
         if route.team_id not in (None, team_id):
             route = Route(rule=None, team_id=team_id)  # its team stays; the rule was for another
@@ -229,6 +254,7 @@ def route_conversation(
             decision=decision,
             details=details,
             continuity_name=names.get(decision.continuity_staff_id or 0, ""),
+            purpose=purpose,
         )
         if dry_run:
             return result

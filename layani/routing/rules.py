@@ -14,9 +14,11 @@ listed value will do:
   login!!", "kartu hilang" matches "kartu saya hilang". Synonyms ("login" / "masuk") are
   not known: list both.
 
-A rule may also say why the customer came: a routine conversation it matches becomes its
+A rule may also say why the customer came: a routine conversation it matches is given its
 `set_purpose` (a keyword rule for "kecewa" makes it a complaint, with the complaint's SLA
-and priority); a purpose a person or the kiosk chose is never changed.
+and priority), as the conversation arrives (`auto_assign.purpose_on_arrival`, before the
+customer is told when to expect an answer) and when it is routed; a purpose a person or
+the kiosk chose is never changed (`conversations.actions.purpose_left_to_rules`).
 
 When no rule matches, the default route has no team and no skills: the conversation stays
 with the team it has, or in the shared pool. A rule with no conditions at the end of the

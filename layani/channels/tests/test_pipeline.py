@@ -138,6 +138,34 @@ def test_a_message_becomes_a_conversation_of_a_new_customer_with_an_acknowledgem
     assert conversation.waiting_since is not None
 
 
+def test_a_complaint_is_recognised_before_the_customer_is_told_when_to_expect_an_answer(
+    sample, monkeypatch
+):
+    """A routing rule for complaint words gives the new conversation its purpose as it
+    arrives, so the acknowledgement promises the complaint's time, not a routine one's."""
+    from datetime import UTC, datetime
+
+    from layani.channels.acknowledge import acknowledgement_text
+    from layani.routing.models import RoutingRule, SlaPolicy
+
+    arrival = datetime(2030, 3, 11, 3, 0, tzinfo=UTC)  # Monday 10.00 in Jakarta
+    monkeypatch.setattr(timezone, "now", lambda: arrival)
+    SlaPolicy.objects.create(
+        name="Keluhan", order=10, purposes=["complaint"], first_response_minutes=15
+    )
+    SlaPolicy.objects.create(name="Standar", order=20, first_response_minutes=3 * 24 * 60)
+    RoutingRule.objects.create(name="Kata keluhan", keywords=["kecewa"], set_purpose="complaint")
+    assert post(Client(), {**MESSAGE, "text": "Saya kecewa sekali"}).status_code == 200
+
+    conversation = Conversation.objects.get()
+    assert conversation.purpose == "complaint"
+    _inbound, ack = conversation.messages.order_by("pk")
+    assert "10.15" in ack.body_text  # 15 minutes after it arrived
+    assert ack.body_text == acknowledgement_text(conversation, conversation.customer)
+    conversation.purpose = "routine"  # what a routine question is promised: three days
+    assert "10.15" not in acknowledgement_text(conversation, conversation.customer)
+
+
 def test_the_same_webhook_three_times_stores_and_processes_once(sample):
     client = Client()
     answers = [post(client, MESSAGE).json()["status"] for _ in range(3)]

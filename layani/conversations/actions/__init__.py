@@ -22,6 +22,7 @@ from layani.conversations.actions.changes import (
     link_visit,
     normalise_tag,
     purpose_from_rule,
+    purpose_left_to_rules,
 )
 from layani.conversations.actions.lifecycle import (
     TRANSITIONS,
@@ -62,6 +63,7 @@ __all__ = [
     "move_conversation",
     "normalise_tag",
     "purpose_from_rule",
+    "purpose_left_to_rules",
     "receive_inbound_message",
     "reply",
     "send_automatic",

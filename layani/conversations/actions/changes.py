@@ -210,6 +210,16 @@ def change_purpose(
     )
 
 
+def purpose_left_to_rules(conversation: Conversation) -> bool:
+    """Whether nobody has said why the customer came: still routine, not a walk-in (the
+    kiosk asked them), its purpose never changed (at most one query)."""
+    if conversation.purpose != Purpose.ROUTINE or conversation.visit_id is not None:
+        return False
+    return not TimelineEvent.objects.filter(
+        conversation=conversation, kind=EventKind.PURPOSE_CHANGED
+    ).exists()
+
+
 def purpose_from_rule(conversation: Conversation, *, purpose: str, rule_name: str) -> bool:
     """Routing: a routine conversation a rule recognises becomes `purpose` (a complaint, a
     special request, a prospect), with that purpose's SLA; the thread names the rule. A
@@ -219,11 +229,7 @@ def purpose_from_rule(conversation: Conversation, *, purpose: str, rule_name: st
     conversation locked. Whether it changed."""
     if purpose not in Purpose.values or purpose == Purpose.ROUTINE:
         raise InvalidInput(_("Unknown purpose."), code="invalid_choice", field="purpose")
-    if conversation.purpose != Purpose.ROUTINE or conversation.visit_id is not None:
-        return False
-    if TimelineEvent.objects.filter(
-        conversation=conversation, kind=EventKind.PURPOSE_CHANGED
-    ).exists():
+    if not purpose_left_to_rules(conversation):
         return False
     _change_field(
         conversation,

@@ -557,6 +557,12 @@ def receive_inbound_message(
         if channel_account_id and conversation.channel_account_id != channel_account_id:
             conversation.channel_account_id = channel_account_id
             save(conversation, ["channel_account_id"])
+        if outcome == "created" and conversation.purpose == Purpose.ROUTINE:
+            # A routing rule may say why the customer came ("kecewa": a complaint) before
+            # they are told when to expect an answer.
+            from layani.routing.auto_assign import purpose_on_arrival
+
+            purpose_on_arrival(conversation)
         if before in (S.PENDING, S.RESOLVED, S.CLOSED):
             apply_status(conversation, S.OPEN, now)
             save(conversation, STATUS_FIELDS)

@@ -257,9 +257,21 @@ def rule_problems(values: dict[str, object]) -> dict[str, list[str]]:
             unknown = ", ".join(sorted(set(items) - allowed[name]))
             problems[name] = [str(_("Unknown values: %(values)s.") % {"values": unknown})]
     purpose = values.get("set_purpose", "")
+    purposes = values.get("purposes")
     if purpose and purpose not in dict(SETTABLE_PURPOSES):
         problems["set_purpose"] = [
             str(_("Choose complaint, special_request or prospect, or leave it empty."))
+        ]
+    elif purpose and isinstance(purposes, list) and purposes and "routine" not in purposes:
+        # Only a routine conversation is given a purpose: this rule would never give one.
+        problems["set_purpose"] = [
+            str(
+                _(
+                    "This rule matches only conversations whose purpose is already set, so "
+                    "it would never give one: add routine to its purposes, or leave this "
+                    "empty."
+                )
+            )
         ]
     skills = values.get("required_skills", [])
     if not isinstance(skills, list) or not all(
@@ -319,14 +331,15 @@ class RoutingRule(models.Model):
         verbose_name=_("team"),
     )
     set_purpose = models.CharField(
-        _("purpose to set"),
+        _("purpose to give"),
         max_length=20,
         blank=True,
         default="",
         choices=SETTABLE_PURPOSES,
         help_text=_(
-            "A routine conversation this rule matches becomes this purpose (a complaint, a "
-            "special request, a prospect). A purpose a person or the kiosk chose is kept."
+            "A routine conversation this rule matches is given this purpose (a complaint, a "
+            "special request, not a customer yet). A purpose a person or the kiosk chose is "
+            "kept."
         ),
     )
     required_skills = models.JSONField(

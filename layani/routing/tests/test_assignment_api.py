@@ -111,8 +111,15 @@ def test_bad_rule_values_are_field_errors(api, world):
     assert not RoutingRule.objects.exists()
 
 
-def test_a_rule_may_set_the_purpose_and_a_patch_may_clear_it(api, world):
-    created = api(world["admin"], "post", "/rules", {**RULE, "set_purpose": "complaint"})
+NEVER_GIVES = (
+    "This rule matches only conversations whose purpose is already set, so it would never "
+    "give one: add routine to its purposes, or leave this empty."
+)
+
+
+def test_a_rule_may_give_a_purpose_and_a_patch_may_clear_it(api, world):
+    body = {**RULE, "purposes": [], "set_purpose": "complaint"}
+    created = api(world["admin"], "post", "/rules", body)
     assert created.status_code == 201, created.content
     rule = created.json()
     assert rule["set_purpose"] == "complaint"
@@ -120,6 +127,30 @@ def test_a_rule_may_set_the_purpose_and_a_patch_may_clear_it(api, world):
     cleared = api(world["admin"], "patch", f"/rules/{rule['id']}", {"set_purpose": ""})
     assert cleared.status_code == 200 and cleared.json()["set_purpose"] == ""
     assert cleared.json()["keywords"] == ["kartu hilang"]  # untouched
+
+
+def test_a_rule_that_could_never_give_its_purpose_is_refused(api, world):
+    """Only routine conversations are given a purpose: a rule for complaints only never
+    would, whether the conflict comes in one call or from a patch of either field."""
+    bad = api(world["admin"], "post", "/rules", {**RULE, "set_purpose": "special_request"})
+    assert bad.status_code == 422
+    assert bad.json()["error"]["fields"] == {"set_purpose": [NEVER_GIVES]}
+    assert not RoutingRule.objects.exists()
+
+    giving = api(
+        world["admin"],
+        "post",
+        "/rules",
+        {**RULE, "purposes": ["routine"], "set_purpose": "complaint"},
+    ).json()
+    url = f"/rules/{giving['id']}"
+    bad = api(world["admin"], "patch", url, {"purposes": ["complaint"]})
+    assert bad.status_code == 422 and "set_purpose" in bad.json()["error"]["fields"]
+    matching = api(world["admin"], "post", "/rules", {**RULE, "name": "Keluhan saja"}).json()
+    bad = api(world["admin"], "patch", f"/rules/{matching['id']}", {"set_purpose": "prospect"})
+    assert bad.status_code == 422 and "set_purpose" in bad.json()["error"]["fields"]
+    assert RoutingRule.objects.get(pk=giving["id"]).purposes == ["routine"]
+    assert RoutingRule.objects.get(pk=matching["id"]).set_purpose == ""
 
 
 def test_agents_set_their_own_status(api, world):
@@ -223,6 +254,24 @@ def test_running_assignment_explains_and_dry_run_changes_nothing(api, world):
     assert Conversation.objects.get(pk=conversation.pk).assignee == world["ayu"]
     again = api(world["ayu"].user, "post", url, {})
     assert again.json()["outcome"] == "skipped"
+
+
+def test_a_dry_run_says_which_purpose_the_rule_would_give(api, world):
+    conversation = in_team(write_in(text="Kartu saya hilang"), world["team"])
+    plain = in_team(write_in(text="Jam buka kantor?"), world["team"])
+    # Made after they arrived (a rule gives its purpose on arrival too).
+    RoutingRule.objects.create(
+        name="Kartu hilang", keywords=["kartu hilang"], set_purpose="complaint"
+    )
+    url = f"/conversations/{conversation.pk}/assign"
+    dry = api(world["ayu"].user, "post", url, {"dry_run": True})
+    assert dry.status_code == 200 and dry.json()["purpose"] == "complaint"
+    assert Conversation.objects.get(pk=conversation.pk).purpose == "routine"
+    done = api(world["ayu"].user, "post", url, {})
+    assert done.json()["purpose"] == "complaint"
+    assert Conversation.objects.get(pk=conversation.pk).purpose == "complaint"
+    dry = api(world["ayu"].user, "post", f"/conversations/{plain.pk}/assign", {"dry_run": True})
+    assert dry.json()["purpose"] == ""
 
 
 def test_running_assignment_needs_the_conversation_in_scope(api, world):
