@@ -1,10 +1,11 @@
 """Auto-assignment against the database: load, lock, decide (`assignment.decide`), apply.
 
 `route_conversation` is the one entry point for a single conversation: the routing rules
-give it a team and required skills, continuity names the customer's person, the team's
-agents are loaded and the decision is applied through `conversations.actions.assign`, with
-the reason written on the timeline in words ("Assigned to Sari: skill complaint, load
-2/10, priority customer").
+give a routine one its purpose when nobody has said why the customer came, then a team and
+required skills (a rule that gives neither only says why: the next match routes it),
+continuity names the customer's person, the team's agents are loaded and the decision is
+applied through `conversations.actions.assign`, with the reason written on the timeline in
+words ("Assigned to Sari: skill complaint, load 2/10, priority customer").
 
 Locks, always in this order so that concurrent assignments never deadlock:
 1. the conversation's row;
@@ -19,8 +20,9 @@ What is read lives in `assignment_loading`, the words of the explanation in
 `assignment_explain`, the decision itself in `assignment` (pure).
 """
 
+import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -67,11 +69,12 @@ from layani.routing.models import (
     RoutingRule,
     TeamAssignment,
 )
+from layani.routing.models.assignment import SETTABLE_PURPOSES
 from layani.routing.priority import (
     order_conversations,
 )
 from layani.routing.routing_events import record_continuity
-from layani.routing.rules import Route, load_rules, route_for
+from layani.routing.rules import Route, Rule, load_rules, route_for
 from layani.staff.models import Staff, Team
 
 # Outcomes besides the decision's own.
@@ -80,6 +83,8 @@ SKIPPED = "skipped"  # already assigned, or no longer active
 
 WAITING_BATCH = 100  # conversations one team drain looks at
 MAX_MISSES_IN_A_ROW = 10  # a drain stops after this many conversations nobody could take
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -105,20 +110,35 @@ def purpose_on_arrival(conversation: Conversation) -> str:
     if not RoutingRule.objects.filter(is_active=True).exclude(set_purpose="").exists():
         return ""
     route = route_for(load_rules(), routing_facts(conversation))
-    return _purpose_by_rule(conversation, route, dry_run=False)
+    # Not published on its own: the conversation's creation event, after this, carries it.
+    return _purpose_by_rule(conversation, route, dry_run=False, publish=False)
 
 
-def _purpose_by_rule(conversation: Conversation, route: Route, *, dry_run: bool) -> str:
+def says_only_why(rule: Rule) -> bool:
+    """A rule with neither a team nor skills only gives a purpose: it routes nowhere."""
+    return rule.team_id is None and not rule.required_skills
+
+
+def _purpose_by_rule(
+    conversation: Conversation, route: Route, *, dry_run: bool, publish: bool = True
+) -> str:
     """The purpose the route's rule gives the conversation, when nobody has said why the
-    customer came (`purpose_left_to_rules`); "" when it stays as it is."""
+    customer came (`purpose_left_to_rules`); "" when it stays as it is. A stored value no
+    purpose has (written around the validation) is logged and skipped: a customer's
+    message is never refused for a rule's mistake."""
     from layani.conversations.actions import purpose_from_rule, purpose_left_to_rules
 
     rule = route.rule
     if rule is None or not rule.set_purpose:
         return ""
+    if rule.set_purpose not in dict(SETTABLE_PURPOSES):
+        logger.warning("rule %s gives an unknown purpose %r", rule.rule_id, rule.set_purpose)
+        return ""
     if dry_run:
         return rule.set_purpose if purpose_left_to_rules(conversation) else ""
-    changed = purpose_from_rule(conversation, purpose=rule.set_purpose, rule_name=rule.name)
+    changed = purpose_from_rule(
+        conversation, purpose=rule.set_purpose, rule_name=rule.name, publish=publish
+    )
     return rule.set_purpose if changed else ""
 
 
@@ -203,10 +223,17 @@ def route_conversation(
                 team_id=locked.team_id if locked else None,
                 assignee_id=locked.assignee_id if locked else None,
             )
-        route = route_for(load_rules(), routing_facts(locked))
-        # Why the customer came decides the SLA, the priority and the skills weighed below:
-        # said before anyone is chosen.
+        rules = load_rules()
+        facts_for_rules = routing_facts(locked)
+        route = route_for(rules, facts_for_rules)
+        # Why the customer came decides the SLA and the place in the team's queue: said
+        # before anyone is chosen.
         purpose = _purpose_by_rule(locked, route, dry_run=dry_run)
+        if route.rule is not None and says_only_why(route.rule):
+            route = route_for(
+                [rule for rule in rules if not says_only_why(rule)],
+                replace(facts_for_rules, purpose=purpose or facts_for_rules.purpose),
+            )
         team_id = locked.team_id or route.team_id
         if team_id is None:
             return RoutingResult(
@@ -233,6 +260,8 @@ def route_conversation(
                 Staff.objects.filter(pk=target.staff_id).values_list("display_name", flat=True)
             ).first() or ""
         facts = priority_facts(locked)
+        if dry_run and purpose:  # as the real run will weigh it
+            facts = replace(facts, purpose=purpose)
         weights = priority_weights_for(team_id)
         details = decision_details(
             decision,
@@ -269,8 +298,9 @@ def route_conversation(
             actor,
             was_held=target is not None and target.hold_until is not None,
         )
-    conversation.assignee_id = locked.assignee_id
-    conversation.team_id = locked.team_id
+    from layani.conversations.actions._common import copy_state
+
+    copy_state(locked, conversation)  # assignee, team, and a purpose given with its due time
     return result
 
 

@@ -1,4 +1,5 @@
-"""Routing rules: which team takes a conversation and which skills it needs.
+"""Routing rules: which team takes a conversation, which skills it needs and, for a routine
+one, why the customer came.
 
 Rules are data (`RoutingRule`, edited in the admin and the API), loaded into plain `Rule`s
 and matched here without the database. The first active rule, by position, whose every
@@ -16,9 +17,12 @@ listed value will do:
 
 A rule may also say why the customer came: a routine conversation it matches is given its
 `set_purpose` (a keyword rule for "kecewa" makes it a complaint, with the complaint's SLA
-and priority), as the conversation arrives (`auto_assign.purpose_on_arrival`, before the
-customer is told when to expect an answer) and when it is routed; a purpose a person or
-the kiosk chose is never changed (`conversations.actions.purpose_left_to_rules`).
+and its weight in the team's queue), as the conversation arrives
+(`auto_assign.purpose_on_arrival`, before the customer is told when to expect an answer)
+and when it is routed; a purpose a person or the kiosk chose is never changed
+(`conversations.actions.purpose_left_to_rules`). A rule with neither a team nor skills only
+says why: routing then takes the next rule that matches the purpose given
+(`auto_assign.says_only_why`).
 
 When no rule matches, the default route has no team and no skills: the conversation stays
 with the team it has, or in the shared pool. A rule with no conditions at the end of the

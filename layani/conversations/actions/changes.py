@@ -163,6 +163,7 @@ def _change_field(
     reason: str,
     actor: Actor,
     facts: dict[str, Any] | None = None,
+    publish: bool = True,
 ) -> Conversation:
     reason = clean_reason(reason, required=True)
     now = timezone.now()
@@ -188,7 +189,8 @@ def _change_field(
             details={"before": before, "after": value, "reason": reason, **(facts or {})},
             occurred_at=now,
         )
-        conversation_event(CONVERSATION_UPDATED, locked, changes=[field])
+        if publish:
+            conversation_event(CONVERSATION_UPDATED, locked, changes=[field])
     copy_state(locked, conversation)
     return conversation
 
@@ -212,34 +214,42 @@ def change_purpose(
 
 def purpose_left_to_rules(conversation: Conversation) -> bool:
     """Whether nobody has said why the customer came: still routine, not a walk-in (the
-    kiosk asked them), its purpose never changed (at most one query)."""
+    kiosk asked them), not opened by a person who chose it (`start_conversation`), its
+    purpose never changed (at most one query)."""
     if conversation.purpose != Purpose.ROUTINE or conversation.visit_id is not None:
         return False
-    return not TimelineEvent.objects.filter(
-        conversation=conversation, kind=EventKind.PURPOSE_CHANGED
-    ).exists()
+    said = Q(kind=EventKind.PURPOSE_CHANGED) | Q(
+        kind=EventKind.CONVERSATION_CREATED, details__purpose_chosen=True
+    )
+    return not TimelineEvent.objects.filter(said, conversation=conversation).exists()
 
 
-def purpose_from_rule(conversation: Conversation, *, purpose: str, rule_name: str) -> bool:
+def purpose_from_rule(
+    conversation: Conversation, *, purpose: str, rule_name: str, publish: bool = True
+) -> bool:
     """Routing: a routine conversation a rule recognises becomes `purpose` (a complaint, a
     special request, a prospect), with that purpose's SLA; the thread names the rule. A
-    purpose someone chose is kept: one other than routine, one changed before (an agent who
-    made a "complaint" routine again is not overruled when it is routed again), and a
-    walk-in's, chosen at the kiosk. Call it inside the caller's transaction, with the
-    conversation locked. Whether it changed."""
+    purpose someone chose is kept (`purpose_left_to_rules`, asked of the locked row): an
+    agent who made a rule's "complaint" routine again is not overruled when it is routed
+    again. `publish=False` while the conversation is being created: its creation event,
+    published after, carries the purpose. Whether it changed."""
     if purpose not in Purpose.values or purpose == Purpose.ROUTINE:
         raise InvalidInput(_("Unknown purpose."), code="invalid_choice", field="purpose")
-    if not purpose_left_to_rules(conversation):
-        return False
-    _change_field(
-        conversation,
-        field="purpose",
-        value=purpose,
-        kind=EventKind.PURPOSE_CHANGED,
-        reason=rule_name,
-        actor=None,
-        facts={"routing_rule": rule_name},
-    )
+    with transaction.atomic():
+        locked = lock(conversation)
+        if not purpose_left_to_rules(locked):
+            return False
+        _change_field(
+            locked,
+            field="purpose",
+            value=purpose,
+            kind=EventKind.PURPOSE_CHANGED,
+            reason=rule_name,
+            actor=None,
+            facts={"routing_rule": rule_name},
+            publish=publish,
+        )
+    copy_state(locked, conversation)
     return True
 
 

@@ -107,6 +107,7 @@ def _create(
     now: datetime,
     actor: Actor,
     channel_account_id: int | None = None,
+    purpose_chosen: bool = False,
 ) -> Conversation:
     conversation = Conversation.objects.create(
         customer=customer,
@@ -125,6 +126,8 @@ def _create(
     )
     index_conversation(conversation)
     details: dict[str, Any] = {"channel": channel, "purpose": purpose}
+    if purpose_chosen:  # a person opened it and said why: routing rules leave it
+        details["purpose_chosen"] = True
     if previous is not None:
         details["previous"] = previous.pk
     record_event(
@@ -169,6 +172,7 @@ def start_conversation(
             previous=None,
             now=now,
             actor=actor,
+            purpose_chosen=True,
         )
         default_due = conversation.due_at
         refresh_due(conversation, now)  # the SLA policy's due time, when one applies
@@ -490,7 +494,9 @@ def receive_inbound_message(
     A channel that threads by itself (email's In-Reply-To) names the `conversation`; it is
     used when it is this customer's, on this channel, and not merged away. A new
     conversation starts with `team` and remembers `channel_account_id`, the mailbox or
-    number that replies leave through.
+    number that replies leave through. A new routine conversation is given its purpose by
+    the first routing rule it matches that gives one (`routing.auto_assign.
+    purpose_on_arrival`), before anyone tells the customer when to expect an answer.
 
     `waiting_from`: the customer asked to be served from then, not now (a callback window):
     if this message starts their wait, the wait, the SLA clock and the inbox's due order

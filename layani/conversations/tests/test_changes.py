@@ -342,14 +342,23 @@ def test_merge_refuses_different_customers_and_itself(conversation, other_custom
 def test_a_routing_rule_sets_only_a_purpose_nobody_chose(
     conversation, customer, branch, service, agent
 ):
-    walk_in = receive_inbound_message(customer=customer, channel="whatsapp", body_text="Halo")
-    walk_in = walk_in.conversation
+    walk_in = receive_inbound_message(
+        customer=customer, channel="whatsapp", body_text="Halo", join_latest=False
+    ).conversation
+    assert walk_in.pk != conversation.pk
     visit = check_in_visit(branch=branch, service=service, customer=customer, actor=None)
     link_visit(walk_in, visit=visit, actor=agent)
     assert walk_in.purpose == "routine"
-    assert not purpose_from_rule(walk_in, purpose="complaint", rule_name="Kata keluhan")
+    stale = Conversation.objects.get(pk=walk_in.pk)
+    stale.visit_id = None  # a copy read before the visit was linked: the row decides
+    assert not purpose_from_rule(stale, purpose="complaint", rule_name="Kata keluhan")
     walk_in.refresh_from_db()
     assert walk_in.purpose == "routine"  # the walk-in chose at the kiosk
+
+    opened = start_conversation(customer=customer, channel="phone", actor=agent)
+    assert not purpose_from_rule(opened, purpose="complaint", rule_name="Kata keluhan")
+    opened.refresh_from_db()
+    assert opened.purpose == "routine"  # the agent who opened it chose it
 
     assert conversation.purpose == "routine"
     assert purpose_from_rule(conversation, purpose="complaint", rule_name="Kata keluhan")

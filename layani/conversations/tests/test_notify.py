@@ -48,6 +48,22 @@ def test_a_team_conversation_is_heard_by_its_team_and_not_by_another(
     assert [e for listener in listen_y for e in listener.events()] == []
 
 
+def test_a_purpose_given_on_arrival_is_in_the_creation_event_not_an_update_before_it(
+    customer, make_person
+):
+    from layani.routing.models import RoutingRule
+    from layani.staff.models import Role
+
+    make_person(Role.ADMIN)
+    RoutingRule.objects.create(name="Kata kecewa", keywords=["kecewa"], set_purpose="complaint")
+    listener = GroupListener("inbox-all")
+    conversation = inbound(customer, "Saya kecewa")
+    assert conversation.purpose == "complaint"
+    heard = listener.messages()
+    assert [m["event"] for m in heard] == ["conversation.created", "message.created"]
+    assert heard[0]["payload"]["purpose"] == "complaint"
+
+
 def test_reassigning_tells_the_team_it_leaves(customer, agent_x, team_x, team_y, make_person):
     from layani.staff.models import Role
 

@@ -4,6 +4,8 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # Named 0003_rule_sets_purpose in an earlier commit: a database migrated then has it.
+    replaces = [("routing", "0003_rule_sets_purpose")]
 
     dependencies = [
         ('routing', '0002_assignment'),

@@ -2,6 +2,7 @@
 by round robin or least load within capacity, continuity is kept or its break recorded,
 and every decision is explained on the timeline."""
 
+import logging
 import re
 from datetime import time, timedelta
 
@@ -167,6 +168,48 @@ def test_a_purpose_someone_chose_is_kept_and_a_dry_run_changes_none(complaints):
     route_conversation(routine)
     routine.refresh_from_db()
     assert routine.purpose == "routine" and routine.team == complaints
+
+
+def test_a_rule_that_only_says_why_lets_the_next_rule_route_the_complaint(complaints):
+    """"kecewa" gives the purpose and no team; the complaints team's rule (for complaints
+    only) then takes it, whether the purpose was given on arrival or by routing."""
+    RoutingRule.objects.create(
+        name="Kata kecewa", position=1, keywords=["kecewa"], set_purpose="complaint"
+    )
+    RoutingRule.objects.filter(name="Keluhan kartu").update(keywords=[], purposes=["complaint"])
+    sari = make_agent(complaints, "Sari", skills={("purpose", "complaint"): 4})
+    arrived = write_in(text="Saya kecewa dengan layanannya")
+    assert arrived.purpose == "complaint"  # on arrival
+    result = route_conversation(arrived)
+    arrived.refresh_from_db()
+    assert result.rule_name == "Keluhan kartu" and arrived.assignee == sari
+
+    RoutingRule.objects.filter(name="Kata kecewa").update(is_active=False)
+    later = write_in(text="Kecewa sekali, kartu terblokir")
+    assert later.purpose == "routine"
+    RoutingRule.objects.filter(name="Kata kecewa").update(is_active=True)
+    result = route_conversation(later)  # the purpose given by routing, then routed on it
+    later.refresh_from_db()
+    assert later.purpose == "complaint" and later.team == complaints
+    assert result.purpose == "complaint" and result.rule_name == "Keluhan kartu"
+
+
+def test_a_rule_with_a_purpose_no_longer_known_never_refuses_a_message(complaints):
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("layani.routing.auto_assign")
+    logger.addHandler(handler)
+    try:
+        RoutingRule.objects.filter(name="Keluhan kartu").update(set_purpose="angry")
+        conversation = write_in(text="Kartu saya hilang")  # stored, routine
+        assert conversation.purpose == "routine"
+        route_conversation(conversation)
+    finally:
+        logger.removeHandler(handler)
+    conversation.refresh_from_db()
+    assert conversation.purpose == "routine" and conversation.team == complaints
+    assert "unknown purpose 'angry'" in records[0].getMessage()
 
 
 def test_a_rule_without_a_team_still_says_why_and_leaves_it_in_the_pool():
