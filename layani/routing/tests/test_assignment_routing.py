@@ -171,7 +171,7 @@ def test_a_purpose_someone_chose_is_kept_and_a_dry_run_changes_none(complaints):
 
 
 def test_a_rule_that_only_says_why_lets_the_next_rule_route_the_complaint(complaints):
-    """"kecewa" gives the purpose and no team; the complaints team's rule (for complaints
+    """ "kecewa" gives the purpose and no team; the complaints team's rule (for complaints
     only) then takes it, whether the purpose was given on arrival or by routing."""
     RoutingRule.objects.create(
         name="Kata kecewa", position=1, keywords=["kecewa"], set_purpose="complaint"
