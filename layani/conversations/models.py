@@ -108,8 +108,8 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
     # The inbox row's line and unread marker, kept by every path that stores a message
     # (`actions.lifecycle.note_message`): the start of the last message to or from the
-    # customer (not a note), and when the customer last wrote. Read from the row itself,
-    # a page of the inbox touches no message (migration 0014).
+    # customer (not a note, nor an automatic message), and when the customer last wrote.
+    # Read from the row itself, a page of the inbox touches no message (migration 0014).
     last_preview = models.CharField(
         _("last message preview"), max_length=PREVIEW_LENGTH, blank=True, default=""
     )

@@ -136,6 +136,7 @@ def test_a_message_becomes_a_conversation_of_a_new_customer_with_an_acknowledgem
     conversation.refresh_from_db()
     assert conversation.first_response_at is None
     assert conversation.waiting_since is not None
+    assert conversation.last_preview == "Halo, kartu saya"  # the row shows their words
 
 
 def test_a_complaint_is_recognised_before_the_customer_is_told_when_to_expect_an_answer(

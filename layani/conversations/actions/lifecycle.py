@@ -353,7 +353,9 @@ def note_message(
     newest = conversation.last_message_at is None or at >= conversation.last_message_at
     if newest:
         conversation.last_message_at = at
-    if direction != Direction.NOTE and newest:
+    if direction != Direction.NOTE and newest and not automatic:
+        # An automatic message (the acknowledgement, a survey) says nothing of this
+        # conversation: the row keeps the customer's words or the agent's answer.
         conversation.last_preview = text[:PREVIEW_LENGTH]
         fields.append("last_preview")
     if direction == Direction.INBOUND and (

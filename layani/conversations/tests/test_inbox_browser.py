@@ -109,7 +109,8 @@ def test_a_new_conversation_appears_live_and_the_agent_replies(
     assert page.evaluate("window.layaniNoReload") is True, "the inbox reloaded"
     assert row.get_attribute("data-unread") == "true"
     expect(row.locator(".row-name")).to_have_text("Ratna Wijaya")
-    expect(row.locator(".row-preview")).to_contain_text("kartu ATM saya tertelan")
+    expect(row.locator(".row-subject")).to_contain_text("kartu ATM saya tertelan")
+    expect(row.locator(".row-preview")).to_have_count(0)  # the same words, not read twice
     assert page.locator(f"{_row(arrived.pk)} .unread-dot").count() == 1
     assert horizontal_overflow(page) == 0
     save_screenshot(page, "inbox-desktop")

@@ -58,6 +58,26 @@ def test_inbox_lists_what_is_due_first_with_time_left_and_unread_markers(
     assert "unread-dot" not in row_html(html, soon)
 
 
+def test_a_row_reads_the_customers_words_once_and_never_the_acknowledgement(
+    signed_in, customer, other_customer
+):
+    from layani.conversations.actions import reply, send_automatic
+
+    single = write(customer, "Kartu saya tertelan ATM")
+    send_automatic(
+        single, body_text="Terima kasih, pesan Anda sudah kami terima.", kind="acknowledgement"
+    )
+    answered = write(other_customer, "Dana saya belum masuk")
+    reply(answered, body_text="Kami cek dulu, mohon ditunggu", actor=None)
+
+    html = html_of(signed_in.get(inbox_url(view="unassigned")))
+    once = row_html(html, single)
+    assert once.count("Kartu saya tertelan ATM") == 1  # the subject says it; no preview
+    assert "Terima kasih, pesan Anda" not in once and "row-preview" not in once
+    both = row_html(html, answered)
+    assert "Dana saya belum masuk" in both and "Kami cek dulu" in both
+
+
 def test_resolved_and_closed_rows_say_when_they_ended_not_how_late_they_are(
     signed_in, sari, customer, other_customer
 ):

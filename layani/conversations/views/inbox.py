@@ -135,6 +135,14 @@ class Row:
     def conversation(self) -> Any:
         return self.line.conversation
 
+    @property
+    def preview(self) -> str:
+        """The last message's start, unless the subject, taken from the customer's first
+        message, already shows it (a chat of one message read twice on its row)."""
+        preview = self.line.last_message_preview
+        subject = self.line.conversation.subject
+        return "" if subject and preview.startswith(subject) else preview
+
 
 def rows_of(items: list[InboxRow]) -> list[Row]:
     """Rows with their due time; under an SLA policy, the most urgent SLA target decides
