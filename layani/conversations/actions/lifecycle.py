@@ -108,7 +108,10 @@ def _create(
     actor: Actor,
     channel_account_id: int | None = None,
     purpose_chosen: bool = False,
+    started_at: datetime | None = None,
 ) -> Conversation:
+    """A new conversation and its "started" row, at `started_at` (the customer's first
+    message, which may have been sent before it reached us) or now."""
     conversation = Conversation.objects.create(
         customer=customer,
         channel=channel,
@@ -136,7 +139,7 @@ def _create(
         conversation=conversation,
         summary=subject[:200] or str(Channel(channel).label),
         details=details,
-        occurred_at=now,
+        occurred_at=min(started_at or now, now),
     )
     return conversation
 
@@ -546,6 +549,7 @@ def receive_inbound_message(
                 now=now,
                 actor=actor,
                 channel_account_id=channel_account_id,
+                started_at=at,  # the thread starts with it, before the first message
             )
             outcome = "created"
         before = conversation.status

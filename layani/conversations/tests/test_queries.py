@@ -339,6 +339,16 @@ def test_the_thread_merges_messages_notes_and_events_in_time_order(
     assert "sms" in thread.reply_channels  # the WhatsApp number can take an SMS
 
 
+def test_the_thread_starts_before_a_first_message_sent_before_it_reached_us(customer, agent_x):
+    """A provider delivers a message minutes after the customer sent it: the conversation
+    still starts with it, not after it."""
+    sent = timezone.now() - timedelta(minutes=7)
+    conversation = write(customer, "Kartu saya tertelan", received_at=sent)
+    thread = conversation_thread(agent_x, conversation.pk)
+    lines = [e.message.body_text if e.message else e.event.kind for e in thread.entries]
+    assert lines[:2] == ["conversation_created", "Kartu saya tertelan"]
+
+
 def test_the_thread_costs_the_same_number_of_queries_at_any_length(customer, agent_x, team_x):
     conversation = write(customer, "Halo")
     assign(conversation, team=team_x, actor=None)
