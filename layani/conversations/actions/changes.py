@@ -96,7 +96,7 @@ def assign(
     A person always holds a conversation of a team they are in (or of no team): given
     with a team they are not in, or kept while the conversation moves to a team they are
     not in, an error; given alone, the conversation follows them into their team
-    (`_team_of`) when they are not in its own."""
+    (`_team_of`) when they are not in its own or it has none (taken from the pool)."""
     authorise(actor, conversation)
     if isinstance(assignee, Staff):
         _check_assignee(assignee)
@@ -121,10 +121,11 @@ def assign(
         if isinstance(team, Team) and locked.assignee is not None and (wanted or changes_team):
             # Given with the team, or kept while the team changes: they must be in it.
             check_in_team(locked.assignee, team, field="assignee_id" if wanted else "team_id")
-        elif (
-            isinstance(assignee, Staff)
-            and locked.team_id is not None
-            and not in_team(assignee, locked.team_id)
+        elif isinstance(assignee, Staff) and (
+            (locked.team_id is not None and not in_team(assignee, locked.team_id))
+            # Taken from the shared pool: it joins the holder's team, so their team sees
+            # it and it goes back there if they go offline.
+            or (locked.team_id is None and isinstance(team, Keep))
         ):
             locked.team = _team_of(assignee, locked)
         after = {"assignee": locked.assignee_id, "team": locked.team_id}

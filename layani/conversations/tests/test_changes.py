@@ -136,9 +136,19 @@ def test_a_conversation_cannot_start_held_by_someone_outside_its_team(
     assert not Conversation.objects.exists()
 
 
+def test_taken_from_the_shared_pool_it_joins_the_takers_team(conversation, agent_x, team_x):
+    assert conversation.team is None and agent_x.staff.teams.filter(pk=team_x.pk).exists()
+    assign(conversation, assignee=agent_x.staff, actor=agent_x)
+    conversation.refresh_from_db()
+    assert conversation.assignee == agent_x.staff and conversation.team == team_x
+    assign(conversation, assignee=None, actor=agent_x)  # handed back: to the team
+    conversation.refresh_from_db()
+    assert conversation.assignee is None and conversation.team == team_x
+
+
 def test_unassigned_reads_in_the_readers_language(conversation, agent_x, admin_user):
     """Unassigned by someone working in English, read in Indonesian, and the other way."""
-    assign(conversation, assignee=agent_x.staff, actor=admin_user)
+    assign(conversation, assignee=agent_x.staff, team=None, actor=admin_user)
     with translation.override("en"):
         assign(conversation, assignee=None, actor=admin_user)
     row = events(conversation, EventKind.ASSIGNED)[-1]

@@ -316,6 +316,17 @@ def test_purpose_and_priority_need_a_reason_which_stays_on_error(signed_in, stor
     story.refresh_from_db()
     assert story.priority == 4
 
+    # A value that is no choice: the select shows the priority it has, never the first
+    # choice ("Low"), which the next click would save.
+    odd = signed_in.post(
+        conversation_url(story, "priority"), {"priority": "9", "reason": "Coba"}, **HTMX
+    )
+    assert odd.status_code == 422
+    assert re.search(r'<option value="4" selected>', html_of(odd))
+    assert 'value="Coba"' in html_of(odd)  # the reason typed stays
+    story.refresh_from_db()
+    assert story.priority == 4
+
 
 def test_tags_are_added_and_removed(signed_in, story):
     signed_in.post(conversation_url(story, "tags"), {"add": "Refund, kartu hilang"}, **HTMX)
