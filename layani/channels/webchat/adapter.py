@@ -178,8 +178,9 @@ class WebchatAdapter:
         if not groups:
             raise SendFailed(
                 _(
-                    "No chat visitor can read this conversation (it was merged or holds "
-                    "messages of more than one visitor). Answer by another channel."
+                    "No chat visitor can read this conversation (nobody wrote in it through "
+                    "the chat widget, or it was merged or holds messages of more than one "
+                    "visitor). Answer by another channel."
                 )
             )
         payload = widget_message(message)

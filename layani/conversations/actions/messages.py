@@ -257,6 +257,10 @@ def update_delivery_status(
         message.delivery_status = status
         message.status_changed_at = at
         conversation = message.conversation
+        if status == DeliveryStatus.FAILED and error:
+            # Why, under the reply itself: the agent sees it where they see "Failed".
+            message.meta = {**(message.meta or {}), "delivery_error": error[:500]}
+            Message.objects.filter(pk=message.pk).update(meta=message.meta)
         if status == DeliveryStatus.FAILED:
             record_event(
                 EventKind.DELIVERY_FAILED,

@@ -328,6 +328,17 @@ def test_purpose_and_priority_need_a_reason_which_stays_on_error(signed_in, stor
     assert story.priority == 4
 
 
+def test_a_failed_reply_says_why_under_it(signed_in, story):
+    from layani.conversations.actions import update_delivery_status
+
+    answer = story.messages.filter(direction="out").get()
+    update_delivery_status(answer, status="failed", error="Nomor WhatsApp tidak aktif")
+    html = html_of(signed_in.get(reverse("inbox:conversation", args=[story.pk])))
+    bubble = html[html.index(f'id="message-{answer.pk}"') :]
+    bubble = bubble[: bubble.index("</li>")]
+    assert "delivery-failed" in bubble and "Nomor WhatsApp tidak aktif" in bubble
+
+
 def test_tags_are_added_and_removed(signed_in, story):
     signed_in.post(conversation_url(story, "tags"), {"add": "Refund, kartu hilang"}, **HTMX)
     assert sorted(story.tags.values_list("name", flat=True)) == ["kartu-hilang", "refund"]

@@ -122,6 +122,8 @@ def test_a_failed_delivery_is_on_the_timeline(conversation, agent):
     failed = TimelineEvent.objects.get(kind=EventKind.DELIVERY_FAILED)
     assert failed.message == message
     assert failed.details == {"channel": "whatsapp", "error": "131026"}
+    message.refresh_from_db()
+    assert message.meta["delivery_error"] == "131026"  # shown under the reply
     with pytest.raises(InvalidInput):
         update_delivery_status(
             Message.objects.filter(direction="in").first(), status=DeliveryStatus.READ
