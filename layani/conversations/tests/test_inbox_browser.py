@@ -216,9 +216,11 @@ def test_a_new_conversation_appears_live_and_the_agent_replies(
     page.keyboard.press("Escape")
     page.keyboard.press("r")
     page.locator("#canned-picker").select_option(str(canned.pk))
-    expect(page.locator("#compose-body")).to_have_value(
-        f"Halo Ratna Wijaya, untuk tiket L-{arrived.pk} kartu Anda kami proses."
-    )
+    filled = f"Halo Ratna Wijaya, untuk tiket L-{arrived.pk} kartu Anda kami proses."
+    expect(page.locator("#compose-body")).to_have_value(filled)
+    expect(page.locator("#canned-picker")).to_be_enabled()
+    page.locator("#canned-picker").select_option(str(canned.pk))  # a second one: a paragraph
+    expect(page.locator("#compose-body")).to_have_value(f"{filled}\n\n{filled}")
     assert horizontal_overflow(page) == 0
     save_screenshot(page, "conversation-desktop")
     page.locator("#compose-body").fill("")

@@ -728,7 +728,11 @@
         })
         .then(function (text) {
           var area = document.getElementById("compose-body");
-          if (area) insertAtCursor(area, text);
+          if (area) {
+            // A second canned reply starts a paragraph of its own, not mid-sentence.
+            var before = area.value.slice(0, area.selectionStart || 0);
+            insertAtCursor(area, (/\S$/.test(before) ? "\n\n" : "") + text);
+          }
           saveDraft();
         })
         .catch(function () { toast(strings.error || "Error"); })
