@@ -192,9 +192,13 @@ def test_the_tag_filter_suggests_the_tags_there_are(signed_in, customer, other_c
 
 
 def test_inbox_rejects_an_unknown_filter_in_place(signed_in):
-    response = signed_in.get(inbox_url(view="unassigned", channel="pigeon"))
+    response = signed_in.get(inbox_url(view="unassigned", priority="urgent"))
     assert response.status_code == 422
-    assert 'id="page-error"' in html_of(response)
+    html = html_of(response)
+    error = re.search(r'<div class="alert" role="alert" id="page-error"[^>]*>(.*?)</div>', html)
+    assert error is not None
+    assert error.group(1).startswith("Prioritas: ")  # which filter is wrong
+    assert 'id="page-error-clear"' in error.group(1)  # and a way back
 
 
 def test_inbox_pages_by_fifty_and_a_live_refresh_keeps_what_was_loaded(signed_in, make_person):

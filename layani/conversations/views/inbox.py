@@ -91,8 +91,13 @@ def inbox_state(request: HttpRequest) -> InboxState:
         raise PermissionDenied(_("You are not allowed to see this view."))
     form = InboxFilterForm(request.GET, branches=list(branches_for(request.user)))
     if not form.is_valid():
+        # Named by the filter's label: "Prioritas: Masukkan pilihan yang valid...".
         raise InvalidInput(
-            " ".join(str(e) for errors in form.errors.values() for e in errors),
+            " ".join(
+                f"{form.fields[name].label}: {error}"
+                for name, errors in form.errors.items()
+                for error in errors
+            ),
             code="invalid_choice",
             field=next(iter(form.errors)),
         )
