@@ -74,7 +74,7 @@ from layani.routing.priority import (
     order_conversations,
 )
 from layani.routing.routing_events import record_continuity
-from layani.routing.rules import Route, Rule, load_rules, route_for
+from layani.routing.rules import Route, load_rules, route_for
 from layani.staff.models import Staff, Team
 
 # Outcomes besides the decision's own.
@@ -112,11 +112,6 @@ def purpose_on_arrival(conversation: Conversation) -> str:
     route = route_for(load_rules(), routing_facts(conversation))
     # Not published on its own: the conversation's creation event, after this, carries it.
     return _purpose_by_rule(conversation, route, dry_run=False, publish=False)
-
-
-def says_only_why(rule: Rule) -> bool:
-    """A rule with neither a team nor skills only gives a purpose: it routes nowhere."""
-    return rule.team_id is None and not rule.required_skills
 
 
 def _purpose_by_rule(
@@ -229,9 +224,9 @@ def route_conversation(
         # Why the customer came decides the SLA and the place in the team's queue: said
         # before anyone is chosen.
         purpose = _purpose_by_rule(locked, route, dry_run=dry_run)
-        if route.rule is not None and says_only_why(route.rule):
+        if route.rule is not None and route.rule.only_says_why:
             route = route_for(
-                [rule for rule in rules if not says_only_why(rule)],
+                [rule for rule in rules if not rule.only_says_why],
                 replace(facts_for_rules, purpose=purpose or facts_for_rules.purpose),
             )
         team_id = locked.team_id or route.team_id

@@ -21,8 +21,8 @@ and its weight in the team's queue), as the conversation arrives
 (`auto_assign.purpose_on_arrival`, before the customer is told when to expect an answer)
 and when it is routed; a purpose a person or the kiosk chose is never changed
 (`conversations.actions.purpose_left_to_rules`). A rule with neither a team nor skills only
-says why: routing then takes the next rule that matches the purpose given
-(`auto_assign.says_only_why`).
+says why (`Rule.only_says_why`): routing then takes the next rule that matches the purpose
+given.
 
 When no rule matches, the default route has no team and no skills: the conversation stays
 with the team it has, or in the shared pool. A rule with no conditions at the end of the
@@ -55,6 +55,11 @@ class Rule:
     branch_ids: frozenset[int] = frozenset()
     # What a routine conversation the rule matches becomes ("complaint"); "" leaves it.
     set_purpose: str = ""
+
+    @property
+    def only_says_why(self) -> bool:
+        """Neither a team nor skills: the rule gives a purpose and routes nowhere."""
+        return self.team_id is None and not self.required_skills
 
 
 @dataclass(frozen=True)

@@ -262,7 +262,7 @@ def rule_problems(values: dict[str, object]) -> dict[str, list[str]]:
         problems["set_purpose"] = [
             str(_("Choose complaint, special_request or prospect, or leave it empty."))
         ]
-    elif purpose and isinstance(purposes, list) and purposes and "routine" not in purposes:
+    elif purpose and isinstance(purposes, list) and purposes and Purpose.ROUTINE not in purposes:
         # Only a routine conversation is given a purpose: this rule would never give one.
         problems["set_purpose"] = [
             str(
